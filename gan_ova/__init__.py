@@ -1,0 +1,12 @@
+"""gan_ova: one-vs-all classifiers shielded by a latent conditional GAN (UQGAN).
+
+The main entry point is :class:`GANShieldedOvAClassifier`, a scikit-learn
+estimator giving class probabilities, aleatoric and epistemic uncertainty in
+one forward pass.
+"""
+
+from .estimator import GANShieldedOvAClassifier
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["GANShieldedOvAClassifier", "__version__"]

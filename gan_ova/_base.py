@@ -1,0 +1,373 @@
+"""Shared plumbing of gan_ova's estimators: parameter checks, input handling, prediction API.
+
+Every estimator of the package (the UQGAN classifier and the baselines) takes
+the same inputs -- images ``(n, C, H, W)`` / ``(n, H, W)``, flat images with
+``image_shape``, or feature vectors -- and exposes the same prediction API:
+``predict_proba``, ``predict``, ``predict_uncertainty`` (aleatoric and
+epistemic, higher = more uncertain) and ``score_samples``.
+"""
+
+from __future__ import annotations
+
+import numbers
+import threading
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import Bunch
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+from torch import nn
+
+from .nets.classifiers import BACKBONES, default_backbone
+
+__all__ = ["BaseUQClassifier", "check_number", "check_hidden"]
+
+
+def check_number(name, value, *, low=None, high=None, low_open=False, integer=False, allow=()):
+    """Raise a ValueError naming ``name`` unless ``value`` is a number in range.
+
+    Examples
+    --------
+    >>> check_number("lr", 0.1, low=0, low_open=True)
+    >>> check_number("lr", -1.0, low=0, low_open=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: lr: expected a value > 0, got -1.0.
+    """
+    if allow and isinstance(value, str) and value in allow:
+        return
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, kind) or not np.isfinite(value):
+        expected = "an int" if integer else "a finite number"
+        extra = f" or one of {list(allow)}" if allow else ""
+        raise ValueError(f"{name}: expected {expected}{extra}, got {value!r}.")
+    if low is not None and (value < low or (low_open and value == low)):
+        op = ">" if low_open else ">="
+        raise ValueError(f"{name}: expected a value {op} {low}, got {value!r}.")
+    if high is not None and value > high:
+        raise ValueError(f"{name}: expected a value <= {high}, got {value!r}.")
+
+
+def check_hidden(name, value):
+    """Raise a ValueError naming ``name`` unless ``value`` is a non-empty tuple of positive ints."""
+    if (
+        not isinstance(value, (tuple, list))
+        or len(value) == 0
+        or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0 for v in value)
+    ):
+        raise ValueError(f"{name}: expected a non-empty tuple of positive ints, got {value!r}.")
+
+
+def torch_device(device):
+    """Validate ``device`` and return a :class:`torch.device`."""
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device: expected 'cpu', 'cuda' or 'cuda:N', got {device!r}.") from exc
+    if dev.type not in ("cpu", "cuda"):
+        raise ValueError(f"device: expected 'cpu', 'cuda' or 'cuda:N', got {device!r}.")
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device: {device!r} was requested but CUDA is not available on this machine; use device='cpu'.")
+    return dev
+
+
+def fork_devices(device):
+    """Devices whose RNG ``torch.random.fork_rng`` must save for ``device``."""
+    dev = torch.device(device)
+    return [dev] if dev.type == "cuda" else []
+
+
+class BaseUQClassifier(ClassifierMixin, BaseEstimator):
+    """Base class: input validation, label handling and the prediction API.
+
+    Subclasses implement ``_fit(X, y)`` (after :meth:`_prepare_fit`) and
+    ``_uncertainty_dict(Xc)`` returning at least ``proba``, ``aleatoric``,
+    ``epistemic`` and ``p_in`` for classifier-space inputs ``Xc``.
+    """
+
+    # ------------------------------------------------------------------
+    # parameters
+    # ------------------------------------------------------------------
+    def _validate_common_params(self):
+        check_number("lr", self.lr, low=0, low_open=True)
+        for name in ("batch_size", "max_epochs"):
+            check_number(name, getattr(self, name), low=1, integer=True)
+        check_number("verbose", self.verbose, low=0, integer=True)
+        check_number("validation_fraction", self.validation_fraction, low=0, high=0.9)
+        backbone = self.backbone
+        if not (isinstance(backbone, str) and (backbone == "auto" or backbone in BACKBONES)) and not (
+            isinstance(backbone, type) and issubclass(backbone, nn.Module)
+        ):
+            raise ValueError(
+                f"backbone: expected 'auto', one of {sorted(BACKBONES)} or a torch.nn.Module class, got {backbone!r}."
+            )
+        if self.backbone_kwargs is not None and not isinstance(self.backbone_kwargs, dict):
+            raise ValueError(f"backbone_kwargs: expected a dict or None, got {self.backbone_kwargs!r}.")
+        if self.pixel_scale != "auto":
+            check_number("pixel_scale", self.pixel_scale, low=0, low_open=True, allow=("auto",))
+        if self.image_shape is not None:
+            shp = self.image_shape
+            if (
+                not isinstance(shp, (tuple, list))
+                or len(shp) != 3
+                or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0 for s in shp)
+            ):
+                raise ValueError(f"image_shape: expected a tuple (C, H, W) of positive ints, got {shp!r}.")
+            if shp[1] < 4 or shp[2] < 4:
+                raise ValueError(f"image_shape: images must be at least 4x4 pixels, got {tuple(shp)}.")
+        return torch_device(self.device)
+
+    def _backbone_class(self, input_shape, image_mode):
+        name = self.backbone
+        if name == "auto":
+            name = default_backbone(input_shape)
+        if isinstance(name, str):
+            if name in ("lenet", "resnet") and not image_mode:
+                raise ValueError(
+                    f"backbone: {name!r} needs images, but X holds feature vectors; use 'mlp' or pass image_shape."
+                )
+            return BACKBONES[name]
+        return name
+
+    # ------------------------------------------------------------------
+    # inputs
+    # ------------------------------------------------------------------
+    def _prepare_X(self, X, *, fit, y=None):
+        """Validate ``X`` (and ``y`` at fit) and return float32 arrays in classifier space.
+
+        At fit: returns ``(Xf, y, image_shape, meta)``; ``Xf`` holds images
+        scaled to [0, 1] or raw feature vectors (standardize them with
+        :meth:`_fit_input_scaler`). At predict time: returns the
+        classifier-space array (images in [0, 1], standardized vectors).
+        """
+        nd_shape = None
+        input_ndim = 2
+        if not hasattr(X, "iloc") and not hasattr(X, "tocsr"):
+            arr = X if isinstance(X, np.ndarray) else np.asarray(X)
+            if arr.ndim in (3, 4):
+                input_ndim = arr.ndim
+                nd_shape = (1,) + arr.shape[1:] if arr.ndim == 3 else arr.shape[1:]
+                X = arr.reshape(arr.shape[0], -1)
+            elif arr.ndim > 4:
+                raise ValueError(
+                    "X: expected 2-D (n_samples, n_features), 3-D (n, H, W) or 4-D (n, C, H, W) input, "
+                    f"got {arr.ndim}-D with shape {arr.shape}."
+                )
+        kw = dict(accept_sparse=False, dtype="numeric", ensure_min_samples=1)
+        if fit:
+            X, y = validate_data(self, X, y, reset=True, **kw)
+        else:
+            X = validate_data(self, X, reset=False, **kw)
+        if X.dtype.kind not in "uif":
+            raise ValueError(f"X: expected numeric values, got dtype {X.dtype}.")
+        meta = {"uint8": bool(X.dtype == np.uint8), "ndim": input_ndim}
+
+        if fit:
+            if nd_shape is not None:
+                if self.image_shape is not None and tuple(self.image_shape) != tuple(nd_shape):
+                    raise ValueError(
+                        f"image_shape: {tuple(self.image_shape)} does not match the shape of the images in X "
+                        f"{tuple(nd_shape)}."
+                    )
+                image_shape = tuple(int(s) for s in nd_shape)
+            elif self.image_shape is not None:
+                image_shape = tuple(int(s) for s in self.image_shape)
+                if int(np.prod(image_shape)) != X.shape[1]:
+                    raise ValueError(
+                        f"image_shape: {image_shape} needs {int(np.prod(image_shape))} features per row, "
+                        f"but X has {X.shape[1]}."
+                    )
+            else:
+                image_shape = None
+            if image_shape is not None and (image_shape[1] < 4 or image_shape[2] < 4):
+                raise ValueError(f"X: images must be at least 4x4 pixels, got shape {image_shape}.")
+        else:
+            image_shape = self.image_shape_
+            if nd_shape is not None:
+                if image_shape is None:
+                    raise ValueError(f"X: this model was fitted on feature vectors; got images of shape {tuple(nd_shape)}.")
+                if tuple(nd_shape) != tuple(image_shape):
+                    raise ValueError(f"X: expected images of shape {tuple(image_shape)} (as in fit), got {tuple(nd_shape)}.")
+
+        if image_shape is not None:
+            scale = self._pixel_divisor(meta["uint8"])
+            Xf = (X.astype(np.float32) / np.float32(scale)).reshape((-1,) + image_shape)
+            lo, hi = (float(Xf.min()), float(Xf.max())) if Xf.size else (0.0, 0.0)
+            if lo < -1e-6 or hi > 1 + 1e-6:
+                how = (
+                    "float images must lie in [0, 1] with pixel_scale='auto'"
+                    if self.pixel_scale == "auto"
+                    else f"pixels divided by pixel_scale={self.pixel_scale!r} must lie in [0, 1]"
+                )
+                raise ValueError(
+                    f"X: pixel values span [{lo * scale:g}, {hi * scale:g}]; {how}. Pass uint8 images, "
+                    "rescale X, or set pixel_scale to the maximum pixel value."
+                )
+            Xf = np.clip(Xf, 0.0, 1.0)
+        else:
+            Xf = X.astype(np.float32)
+            if not fit:
+                Xf = (Xf - self.input_mean_) / self.input_scale_
+        return (Xf, y, image_shape, meta) if fit else Xf
+
+    def _pixel_divisor(self, is_uint8):
+        if self.pixel_scale == "auto":
+            return 255.0 if is_uint8 else 1.0
+        return float(self.pixel_scale)
+
+    def _fit_input_scaler(self, Xf, image_shape, rows=None):
+        """Standardize feature vectors (no-op for images); sets ``input_mean_``/``input_scale_``."""
+        if image_shape is not None:
+            self.input_mean_ = self.input_scale_ = None
+            return Xf
+        ref = Xf if rows is None else Xf[rows]
+        self.input_mean_ = ref.mean(axis=0).astype(np.float32)
+        scale = ref.std(axis=0)
+        self.input_scale_ = np.where(scale > 1e-12, scale, 1.0).astype(np.float32)
+        return ((Xf - self.input_mean_) / self.input_scale_).astype(np.float32)
+
+    def _encode_labels(self, y, n_samples):
+        """Check targets; return ``(classes, y_idx, counts)``."""
+        check_classification_targets(y)
+        encoder = LabelEncoder().fit(y)
+        classes = encoder.classes_
+        if len(classes) < 2:
+            raise ValueError(
+                f"y: needs at least 2 classes, got 1 class ({classes[0]!r}); a classifier has nothing to separate."
+            )
+        y_idx = encoder.transform(y).astype(np.int64)
+        counts = np.bincount(y_idx, minlength=len(classes))
+        if counts.min() < 2:
+            rare = [classes[i] for i in np.flatnonzero(counts < 2)]
+            raise ValueError(f"y: every class needs at least 2 examples; class(es) {rare} have 1.")
+        if self.batch_size > n_samples:
+            raise ValueError(
+                f"batch_size: {self.batch_size} is larger than the number of samples ({n_samples}); "
+                "pass a smaller batch_size."
+            )
+        return classes, y_idx, counts
+
+    def _split(self, y_idx, seed):
+        """Stratified train/validation indices (validation None when the fraction is 0)."""
+        n, K = len(y_idx), int(y_idx.max()) + 1
+        n_val = int(round(self.validation_fraction * n))
+        if self.validation_fraction > 0 and n_val >= 1 and n - n_val >= 2:
+            strat = y_idx if (n_val >= K and n - n_val >= K) else None
+            tr, va = train_test_split(np.arange(n), test_size=n_val, random_state=seed, stratify=strat)
+            return np.sort(tr), np.sort(va)
+        return np.arange(n), None
+
+    def fit(self, X, y):
+        """Fit the model; on any error the estimator is left as it was before the call.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, C, H, W), (n_samples, H, W) or (n_samples, n_features)
+            Images (uint8, or floats in [0, 1]; see ``pixel_scale``), flat
+            images with ``image_shape`` set, or feature vectors.
+        y : array-like of shape (n_samples,)
+            Class labels (ints, strings, ...); at least two classes and two
+            examples per class.
+
+        Returns
+        -------
+        self
+        """
+        saved = dict(self.__dict__)
+        try:
+            return self._fit(X, y)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    # ------------------------------------------------------------------
+    # prediction API
+    # ------------------------------------------------------------------
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_predict_lock", None)
+        return state
+
+    def _lock(self):
+        lock = self.__dict__.get("_predict_lock")
+        if lock is None:
+            lock = self.__dict__.setdefault("_predict_lock", threading.Lock())
+        return lock
+
+    def _uncertainty(self, X):
+        check_is_fitted(self)
+        return self._uncertainty_dict(self._prepare_X(X, fit=False))
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like
+            Same format as in :meth:`fit`.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Rows sum to 1; columns follow ``classes_``.
+        """
+        return self._uncertainty(X)["proba"]
+
+    def predict(self, X):
+        """Most probable class label (from ``classes_``).
+
+        Parameters
+        ----------
+        X : array-like
+            Same format as in :meth:`fit`.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def predict_uncertainty(self, X):
+        """Aleatoric and epistemic uncertainty per example (higher = more uncertain).
+
+        Parameters
+        ----------
+        X : array-like
+            Same format as in :meth:`fit`.
+
+        Returns
+        -------
+        result : sklearn.utils.Bunch
+            ``aleatoric`` (the misclassification score) and ``epistemic`` (the
+            out-of-distribution score), each of shape (n_samples,) in [0, 1],
+            plus ``p_in`` (``1 - epistemic``), ``proba`` and any
+            model-specific fields documented by the subclass.
+        """
+        return Bunch(**self._uncertainty(X))
+
+    def score_samples(self, X):
+        """In-distribution score ``1 - epistemic`` (higher = more typical).
+
+        The sign follows scikit-learn's outlier detectors: low scores are
+        outliers.
+
+        Parameters
+        ----------
+        X : array-like
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        return self._uncertainty(X)["p_in"]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = False
+        tags.input_tags.allow_nan = False
+        return tags

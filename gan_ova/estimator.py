@@ -1,0 +1,642 @@
+"""GANShieldedOvAClassifier: the UQGAN method as a scikit-learn estimator."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from scipy.special import expit
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import LRScheduler, ProgressBar
+from skorch.dataset import Dataset
+from skorch.helper import predefined_split
+from torch import nn
+
+from ._base import BaseUQClassifier, check_hidden, check_number, fork_devices
+from .nets.cae import ConvCAE, ResidualCAE
+from .nets.gan import Critic, Generator
+from .training import AutoencoderNet, ShieldDecoder, ShieldingNet
+from .uncertainty import ova_uncertainty
+
+__all__ = ["GANShieldedOvAClassifier"]
+
+_AUTOENCODERS = {"conv": ConvCAE, "residual": ResidualCAE}
+
+
+class _InterruptibleAutoencoderNet(AutoencoderNet):
+    def fit_loop(self, *args, **kwargs):
+        self.interrupted_ = False
+        try:
+            return super().fit_loop(*args, **kwargs)
+        except KeyboardInterrupt:
+            self.interrupted_ = True
+            raise
+
+
+class _InterruptibleShieldingNet(ShieldingNet):
+    def fit_loop(self, *args, **kwargs):
+        self.interrupted_ = False
+        try:
+            return super().fit_loop(*args, **kwargs)
+        except KeyboardInterrupt:
+            self.interrupted_ = True
+            raise
+
+
+class GANShieldedOvAClassifier(BaseUQClassifier):
+    """One-vs-all classifier shielded by a latent conditional GAN (UQGAN).
+
+    Implements Oberdiek, Fink and Rottmann, "UQGAN: A Unified Model for
+    Uncertainty Quantification of Deep Classifiers trained via Conditional
+    GANs" (NeurIPS 2022). Training has two stages:
+
+    1. a conditional autoencoder (cAE) ``E(x, y) -> z``, ``D(z, y) -> x`` is
+       fitted with binary cross-entropy, then frozen; the codes of the
+       training set are computed once and cached (and, by default,
+       standardized per dimension);
+    2. a conditional Wasserstein GAN in the cAE's latent space is trained
+       jointly with a one-vs-all (OvA) classifier: the generator produces, for
+       each class ``y``, codes that the critic takes for class ``y`` but that
+       the classifier's head ``y`` rejects -- examples on the boundary of class
+       ``y`` -- spread around each real example by an angular regularizer. Each
+       generated example is a negative for its own class's head.
+
+    At test time one forward pass gives the OvA sigmoids ``p_k``, turned into
+    class probabilities ``P(k|x)``, an aleatoric uncertainty (ambiguity between
+    known classes: flags likely misclassifications) and an epistemic
+    uncertainty ``1 - P_in(x)`` (unlike the training data: flags
+    out-of-distribution inputs); see :mod:`gan_ova.uncertainty`.
+
+    Parameters
+    ----------
+    backbone : {"auto", "lenet", "resnet", "mlp"} or torch.nn.Module class, default="auto"
+        The classifier network. ``"auto"`` picks ``"lenet"`` for grey images,
+        ``"resnet"`` (a small residual CNN with LayerNorm) for colour images
+        and ``"mlp"`` for feature vectors. A module class must accept the
+        keywords ``input_shape``, ``n_classes`` and ``dropout``.
+    backbone_kwargs : dict or None, default=None
+        Extra keyword arguments for the backbone (e.g. ``{"width": 64}``).
+    image_shape : tuple (C, H, W) or None, default=None
+        Shape of one image when ``X`` is passed flat, ``(n_samples, C*H*W)``
+        (e.g. behind scikit-learn transformers in a Pipeline). Without it a
+        2-D ``X`` is treated as feature vectors; 4-D ``X`` ``(n, C, H, W)`` and
+        3-D ``X`` ``(n, H, W)`` (grey) are images.
+    pixel_scale : "auto" or float, default="auto"
+        How image pixels are brought to [0, 1] (the range the cAE's sigmoid
+        output and the method need). ``"auto"``: uint8 images are divided by
+        255, float images must already lie in [0, 1]. A number: pixels are
+        divided by it (e.g. 16 for scikit-learn's digits, 255 for float images
+        in [0, 255]). Scaled values outside [0, 1] raise a ValueError. Feature
+        vectors are not scaled but standardized internally.
+    autoencoder : {"auto", "conv", "residual"}, default="auto"
+        The cAE: ``"conv"`` (reference 28x28 grey architecture) or
+        ``"residual"`` (colour images); ``"auto"`` chooses by channel count.
+        Ignored for feature vectors (the cAE is the identity).
+    latent_dim : int or "auto", default="auto"
+        cAE code size: 32 for grey images, 128 for colour.
+    noise_dim : int, default=128
+        Dimension of the generator's uniform noise ``u ~ U(0, 1)``.
+    generator_hidden : tuple of int, default=(1024, 512, 256)
+        Hidden sizes of the generator MLP (Linear + ReLU + BatchNorm1d each).
+    critic_hidden : tuple of int, default=(512, 512, 512)
+        Hidden sizes of the critic MLP (LeakyReLU).
+    lambda_cl : float, default=2.0
+        Weight of the classifier term in the generator loss (reference: 2 for
+        MNIST-size data and Tiny ImageNet, 4 for CIFAR).
+    lambda_reg : float, default=32.0
+        Weight of the angular regularizer (reference: 32; 1 for CIFAR).
+    lambda_real : float, default=0.6
+        Weight of the real negatives in the OvA loss; generated negatives get
+        ``1 - lambda_real``.
+    lambda_gp : float, default=10.0
+        WGAN-GP gradient-penalty weight.
+    n_critic : int, default=5
+        Critic steps per real batch.
+    n_classifier_steps : int, default=5
+        Classifier steps per real batch.
+    lr : float, default=1e-3
+        Classifier learning rate (Adam).
+    generator_lr, critic_lr : float, default=1e-4
+        Adam learning rates (betas (0, 0.9)) of the generator and critic
+        (reference: 1e-4 for MNIST-size data, 2e-4 for larger images).
+    cae_lr : float, default=1e-3
+        cAE learning rate (Adam; x0.1 at 25% and 50% of ``cae_max_epochs``).
+    final_lr : float, default=1e-5
+        The three stage-2 learning rates decay linearly to this value.
+    batch_size : int, default=256
+        Batch size of both stages (must not exceed the number of samples).
+    cae_max_epochs : int, default=200
+        Stage-1 epochs (reference: 200).
+    max_epochs : int, default=20
+        Stage-2 epochs, i.e. passes over the real training data (MNIST 0-4:
+        about 2,000 generator steps, the reference budget).
+    validation_fraction : float, default=0.2
+        Stratified held-out share of the training data; the classifier state
+        with the best validation accuracy is kept. 0 keeps the last state.
+    standardize_latent : bool, default=True
+        Standardize the cached codes per dimension before the GAN and undo it
+        before decoding. ``False`` is the reference behaviour; at CPU budgets
+        the latent GAN often does not converge without it.
+    mc_dropout : float in [0, 1), default=0.0
+        Dropout rate of the classifier; > 0 also keeps dropout on at test time
+        and averages ``mc_samples`` passes (the MC-dropout variant).
+    mc_samples : int, default=50
+        Forward passes at test time when ``mc_dropout > 0``.
+    device : str or torch.device, default="cpu"
+        ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the data split, weight initialization, batch order, GAN noise
+        and the MC-dropout masks. The global torch RNG is left untouched.
+    verbose : int, default=0
+        0 is silent; 1 or more prints each stage's epoch log (skorch) and a
+        progress bar per epoch.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_features_in_ : int
+        Number of features (``C*H*W`` for images).
+    feature_names_in_ : ndarray of str
+        Feature names, when ``X`` was a DataFrame with string column names.
+    image_shape_ : tuple or None
+        ``(C, H, W)`` of the images, None for feature vectors.
+    class_prior_ : ndarray of shape (n_classes,)
+        Training class frequencies ``pi_k``.
+    autoencoder_ : skorch.NeuralNet or None
+        The fitted (frozen) cAE net; None for feature vectors.
+    shielding_net_ : ShieldingNet
+        The stage-2 skorch net: ``module_`` (OvA classifier), ``generator_``,
+        ``critic_``, ``decoder_`` and their optimizers; ``history`` holds
+        per-batch and per-epoch losses.
+    latent_mean_, latent_scale_ : ndarray of shape (latent_dim,)
+        The latent standardization (zeros/ones when off).
+    input_mean_, input_scale_ : ndarray or None
+        Standardization of feature vectors (None for images).
+    best_epoch_ : int or None
+        Stage-2 epoch whose classifier was kept (None without validation).
+    fit_interrupted_ : bool
+        Whether the last fit was stopped with Ctrl-C during stage 2.
+
+    See Also
+    --------
+    gan_ova.uncertainty : the test-time formulas.
+
+    Notes
+    -----
+    ``predict`` returns ``argmax_k P(k|x)``, where ``P(k|x)`` weights the
+    rescaled OvA outputs by the class priors; with unequal priors it can
+    differ from the argmax of :meth:`decision_function`'s OvA logits.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_blobs
+    >>> from gan_ova import GANShieldedOvAClassifier
+    >>> X, y = make_blobs(n_samples=120, centers=[[-3, 0], [3, 0]], random_state=0)
+    >>> clf = GANShieldedOvAClassifier(max_epochs=20, batch_size=32, generator_hidden=(64,),
+    ...                                critic_hidden=(64,), random_state=0).fit(X, y)
+    >>> clf.score(X, y) > 0.95
+    True
+    >>> u = clf.predict_uncertainty([[0.0, 30.0], [3.0, 0.0]])
+    >>> bool(u.epistemic[0] > u.epistemic[1])   # far from the data: more epistemic uncertainty
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        backbone="auto",
+        backbone_kwargs=None,
+        image_shape=None,
+        pixel_scale="auto",
+        autoencoder="auto",
+        latent_dim="auto",
+        noise_dim=128,
+        generator_hidden=(1024, 512, 256),
+        critic_hidden=(512, 512, 512),
+        lambda_cl=2.0,
+        lambda_reg=32.0,
+        lambda_real=0.6,
+        lambda_gp=10.0,
+        n_critic=5,
+        n_classifier_steps=5,
+        lr=1e-3,
+        generator_lr=1e-4,
+        critic_lr=1e-4,
+        cae_lr=1e-3,
+        final_lr=1e-5,
+        batch_size=256,
+        cae_max_epochs=200,
+        max_epochs=20,
+        validation_fraction=0.2,
+        standardize_latent=True,
+        mc_dropout=0.0,
+        mc_samples=50,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+    ):
+        self.backbone = backbone
+        self.backbone_kwargs = backbone_kwargs
+        self.image_shape = image_shape
+        self.pixel_scale = pixel_scale
+        self.autoencoder = autoencoder
+        self.latent_dim = latent_dim
+        self.noise_dim = noise_dim
+        self.generator_hidden = generator_hidden
+        self.critic_hidden = critic_hidden
+        self.lambda_cl = lambda_cl
+        self.lambda_reg = lambda_reg
+        self.lambda_real = lambda_real
+        self.lambda_gp = lambda_gp
+        self.n_critic = n_critic
+        self.n_classifier_steps = n_classifier_steps
+        self.lr = lr
+        self.generator_lr = generator_lr
+        self.critic_lr = critic_lr
+        self.cae_lr = cae_lr
+        self.final_lr = final_lr
+        self.batch_size = batch_size
+        self.cae_max_epochs = cae_max_epochs
+        self.max_epochs = max_epochs
+        self.validation_fraction = validation_fraction
+        self.standardize_latent = standardize_latent
+        self.mc_dropout = mc_dropout
+        self.mc_samples = mc_samples
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------
+    # parameter and input validation
+    # ------------------------------------------------------------------
+    def _validate_params(self):
+        device = self._validate_common_params()
+        for name in ("lambda_cl", "lambda_reg", "lambda_gp"):
+            check_number(name, getattr(self, name), low=0)
+        check_number("lambda_real", self.lambda_real, low=0, high=1)
+        for name in ("generator_lr", "critic_lr", "cae_lr", "final_lr"):
+            check_number(name, getattr(self, name), low=0, low_open=True)
+        for name in ("n_critic", "n_classifier_steps", "noise_dim", "mc_samples"):
+            check_number(name, getattr(self, name), low=1, integer=True)
+        check_number("cae_max_epochs", self.cae_max_epochs, low=0, integer=True)
+        check_number("mc_dropout", self.mc_dropout, low=0, high=0.99)
+        check_number("latent_dim", self.latent_dim, low=1, integer=True, allow=("auto",))
+        check_hidden("generator_hidden", self.generator_hidden)
+        check_hidden("critic_hidden", self.critic_hidden)
+        if not isinstance(self.standardize_latent, (bool, np.bool_)):
+            raise ValueError(f"standardize_latent: expected True or False, got {self.standardize_latent!r}.")
+        if self.autoencoder != "auto" and self.autoencoder not in _AUTOENCODERS:
+            raise ValueError(
+                f"autoencoder: expected 'auto' or one of {sorted(_AUTOENCODERS)}, got {self.autoencoder!r}."
+            )
+        return device
+
+    # ------------------------------------------------------------------
+    # fit
+    # ------------------------------------------------------------------
+    def fit(self, X, y):
+        """Fit the cAE (stage 1), then the shielding GAN and OvA classifier (stage 2).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, C, H, W), (n_samples, H, W) or (n_samples, n_features)
+            Images (uint8, or floats in [0, 1]; see ``pixel_scale``), flat
+            images with ``image_shape`` set, or feature vectors.
+        y : array-like of shape (n_samples,)
+            Class labels (ints, strings, ...); at least two classes and two
+            examples per class.
+
+        Returns
+        -------
+        self : GANShieldedOvAClassifier
+            The fitted estimator. If fit raises (bad input, a diverging loss),
+            the estimator is left as it was before the call. A Ctrl-C during
+            stage 2 ends training early and keeps the best classifier so far
+            (``fit_interrupted_`` is set and a warning says so); during stage 1
+            it aborts the fit and re-raises.
+        """
+        return super().fit(X, y)
+
+    def _fit(self, X, y):
+        device = self._validate_params()
+        Xf, y, image_shape, input_meta = self._prepare_X(X, fit=True, y=y)
+        classes, y_idx, counts = self._encode_labels(y, len(Xf))
+        K = len(classes)
+        rng = check_random_state(self.random_state)
+        split_seed, torch_seed, mc_seed = (int(s) for s in rng.randint(0, 2**31 - 1, size=3))
+
+        tr, va = self._split(y_idx, split_seed)
+        bs = min(self.batch_size, len(tr))
+
+        with torch.random.fork_rng(devices=fork_devices(device)):
+            torch.manual_seed(torch_seed)
+            # ---- inputs of the classifier; stage 1 ----------------------
+            Xc = self._fit_input_scaler(Xf, image_shape, rows=tr)
+            if image_shape is None:
+                codes = Xc  # identity autoencoder: the GAN works in (standardized) input space
+                self.autoencoder_ = None
+                cae_module = None
+            else:
+                self.autoencoder_ = self._fit_autoencoder(Xc, y_idx, tr, va, image_shape, K, bs, device)
+                if getattr(self.autoencoder_, "interrupted_", False):
+                    raise KeyboardInterrupt("fit interrupted during stage 1 (autoencoder); nothing was changed.")
+                codes = self.autoencoder_.encode(Xc, np.eye(K, dtype=np.float32)[y_idx])
+                cae_module = self.autoencoder_.module_
+            # ---- latent standardization ---------------------------------
+            if self.standardize_latent:
+                mean = codes[tr].mean(axis=0)
+                scale = codes[tr].std(axis=0)
+                scale = np.where(scale > 1e-8, scale, 1.0)
+            else:
+                mean = np.zeros(codes.shape[1])
+                scale = np.ones(codes.shape[1])
+            self.latent_mean_ = mean.astype(np.float32)
+            self.latent_scale_ = scale.astype(np.float32)
+            z = ((codes - self.latent_mean_) / self.latent_scale_).astype(np.float32)
+            decoder = ShieldDecoder(cae_module, self.latent_mean_, self.latent_scale_).to(device)
+            # ---- stage 2 ------------------------------------------------
+            self.shielding_net_ = self._fit_shielding(
+                Xc, z, y_idx, tr, va, image_shape, K, counts, bs, decoder, device
+            )
+        self.classes_ = classes
+        self.image_shape_ = image_shape
+        self.input_is_uint8_ = input_meta["uint8"]
+        self.input_ndim_ = input_meta["ndim"]
+        self.class_prior_ = counts / counts.sum()
+        self.random_seed_ = mc_seed
+        cb = dict(self.shielding_net_.callbacks_)["best_classifier"]
+        self.best_epoch_ = cb.best_epoch_
+        self.fit_interrupted_ = bool(getattr(self.shielding_net_, "interrupted_", False))
+        if self.fit_interrupted_:
+            epochs = len(self.shielding_net_.history)
+            warnings.warn(
+                f"fit was interrupted during stage 2 after {epochs} of {self.max_epochs} epochs; the model "
+                "holds the best classifier state reached so far and can be used for prediction.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        return self
+
+    def _callbacks(self, stage_name):
+        if self.verbose:
+            print(f"[gan_ova] {stage_name}")
+            return [("progress_bar", ProgressBar())]
+        return []
+
+    def _fit_autoencoder(self, Xc, y_idx, tr, va, image_shape, K, bs, device):
+        name = self.autoencoder
+        if name == "auto":
+            name = "conv" if image_shape[0] == 1 else "residual"
+        latent = self.latent_dim if self.latent_dim != "auto" else (32 if image_shape[0] == 1 else 128)
+        onehot = np.eye(K, dtype=np.float32)[y_idx]
+        E = max(self.cae_max_epochs, 1)
+        callbacks = [
+            (
+                "lr_step",
+                LRScheduler(
+                    policy=torch.optim.lr_scheduler.MultiStepLR,
+                    milestones=sorted({max(E // 4, 1), max(E // 2, 1)}),
+                    gamma=0.1,
+                ),
+            )
+        ] + self._callbacks("stage 1/2: conditional autoencoder")
+        valid = None
+        if va is not None:
+            valid = predefined_split(Dataset({"x": Xc[va], "y_onehot": onehot[va]}, Xc[va]))
+        net = _InterruptibleAutoencoderNet(
+            module=_AUTOENCODERS[name],
+            module__image_shape=image_shape,
+            module__n_classes=K,
+            module__latent_dim=int(latent),
+            criterion=nn.BCEWithLogitsLoss,
+            optimizer=torch.optim.Adam,
+            lr=self.cae_lr,
+            max_epochs=self.cae_max_epochs,
+            batch_size=bs,
+            iterator_train__shuffle=True,
+            iterator_train__drop_last=True,
+            train_split=valid,
+            callbacks=callbacks,
+            predict_nonlinearity=None,
+            device=str(device),
+            verbose=self.verbose,
+        )
+        net.initialize()
+        if self.cae_max_epochs > 0:
+            net.fit({"x": Xc[tr], "y_onehot": onehot[tr]}, Xc[tr])
+        else:
+            net.interrupted_ = False
+        return net
+
+    def _fit_shielding(self, Xc, z, y_idx, tr, va, image_shape, K, counts, bs, decoder, device):
+        input_shape = image_shape if image_shape is not None else (Xc.shape[1],)
+        module_cls = self._backbone_class(input_shape, image_shape is not None)
+        module_kwargs = {f"module__{k}": v for k, v in (self.backbone_kwargs or {}).items()}
+        valid = None
+        if va is not None:
+            valid = predefined_split(Dataset({"x": Xc[va], "z": z[va]}, y_idx[va]))
+        net = _InterruptibleShieldingNet(
+            module=module_cls,
+            module__input_shape=tuple(input_shape),
+            module__n_classes=K,
+            module__dropout=float(self.mc_dropout),
+            **module_kwargs,
+            generator=Generator,
+            generator__n_classes=K,
+            generator__latent_dim=z.shape[1],
+            generator__noise_dim=self.noise_dim,
+            generator__hidden=tuple(self.generator_hidden),
+            critic=Critic,
+            critic__n_classes=K,
+            critic__latent_dim=z.shape[1],
+            critic__hidden=tuple(self.critic_hidden),
+            decoder=decoder,
+            n_classes=K,
+            class_counts=counts,
+            lambda_cl=self.lambda_cl,
+            lambda_reg=self.lambda_reg,
+            lambda_real=self.lambda_real,
+            lambda_gp=self.lambda_gp,
+            n_critic=self.n_critic,
+            n_classifier_steps=self.n_classifier_steps,
+            noise_dim=self.noise_dim,
+            generator_lr=self.generator_lr,
+            critic_lr=self.critic_lr,
+            optimizer=torch.optim.Adam,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=bs,
+            iterator_train__shuffle=True,
+            iterator_train__drop_last=True,
+            train_split=valid,
+            callbacks=self._callbacks("stage 2/2: shielding GAN + one-vs-all classifier"),
+            callbacks__lr_decay__final_lr=self.final_lr,
+            device=str(device),
+            verbose=self.verbose,
+        )
+        net.fit({"x": Xc[tr], "z": z[tr]}, y_idx[tr])
+        return net
+
+    # ------------------------------------------------------------------
+    # prediction
+    # ------------------------------------------------------------------
+    def _ova_proba(self, Xc):
+        """OvA sigmoids of classifier-space inputs: (n, K), or (mc_samples, n, K) with MC dropout."""
+        net = self.shielding_net_
+        if self.mc_dropout > 0:
+            with self._lock(), torch.random.fork_rng(devices=fork_devices(net.device)):
+                torch.manual_seed(self.random_seed_)
+                logits = net.ova_logits(Xc, mc_passes=self.mc_samples)
+        else:
+            logits = net.ova_logits(Xc)
+        return expit(logits)
+
+    def _uncertainty_dict(self, Xc):
+        return ova_uncertainty(self._ova_proba(Xc), self.class_prior_)
+
+    def predict_proba(self, X):
+        """Class probabilities ``P(k|x) = pi_k q_k / sum_j pi_j q_j``.
+
+        ``q_k = p_k / (p_k + (K - 1)(1 - p_k))`` rescales the OvA sigmoid
+        ``p_k``; ``pi_k`` are the training class frequencies. With MC dropout
+        the probabilities of ``mc_samples`` passes are averaged.
+
+        Parameters
+        ----------
+        X : array-like
+            Same format as in :meth:`fit`.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Rows sum to 1; columns follow ``classes_``.
+        """
+        return super().predict_proba(X)
+
+    def predict_uncertainty(self, X):
+        """Aleatoric and epistemic uncertainty of each example (higher = more uncertain).
+
+        * ``aleatoric = H(P(.|x)) / log K``: normalized entropy of the class
+          probabilities -- ambiguity between known classes; the score for
+          detecting misclassifications (false positives).
+        * ``epistemic = 1 - P_in(x)`` with ``P_in(x) = sum_k P(k|x) q_k`` --
+          how unlike the training data ``x`` is; the out-of-distribution score.
+
+        With MC dropout, ``P(k|x)`` and ``P_in`` are averaged over
+        ``mc_samples`` passes first.
+
+        Parameters
+        ----------
+        X : array-like
+            Same format as in :meth:`fit`.
+
+        Returns
+        -------
+        result : sklearn.utils.Bunch
+            ``aleatoric`` and ``epistemic``: arrays of shape (n_samples,) in
+            [0, 1]; ``p_in``: ``1 - epistemic``; ``proba``: the class
+            probabilities, as :meth:`predict_proba`; ``ova_proba``: the OvA
+            sigmoids ``p_k``, shape (n_samples, n_classes) (MC mean).
+        """
+        return super().predict_uncertainty(X)
+
+    def score_samples(self, X):
+        """Probability of being in-distribution, ``P_in(x)`` (higher = more typical).
+
+        The sign follows scikit-learn's outlier detectors: low scores are
+        outliers. Equal to ``1 - predict_uncertainty(X).epistemic``.
+
+        Parameters
+        ----------
+        X : array-like
+
+        Returns
+        -------
+        p_in : ndarray of shape (n_samples,)
+        """
+        return super().score_samples(X)
+
+    def decision_function(self, X):
+        """One-vs-all logits (the MC-average OvA probability's logit with MC dropout).
+
+        For two classes, a 1-D array ``log P(1|x) - log P(0|x)``, which ranks
+        examples exactly as ``predict_proba(X)[:, 1]``.
+
+        Parameters
+        ----------
+        X : array-like
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples, n_classes), or (n_samples,) for two classes
+        """
+        check_is_fitted(self)
+        p = self._ova_proba(self._prepare_X(X, fit=False))
+        if len(self.classes_) == 2:
+            proba = ova_uncertainty(p, self.class_prior_)["proba"]
+            return np.log(np.maximum(proba[:, 1], 1e-300)) - np.log(np.maximum(proba[:, 0], 1e-300))
+        if p.ndim == 3:
+            p = p.mean(axis=0)
+        p = np.clip(p, 1e-15, 1 - 1e-15)
+        return np.log(p) - np.log1p(-p)
+
+    def sample_out_of_class(self, n_per_class, random_state=None):
+        """Generate shielding examples: the out-of-class samples of each class.
+
+        Draws ``n_per_class`` codes per class from the fitted generator (in
+        evaluation mode) and decodes them with the frozen cAE decoder. Each
+        sample lies just outside the class it shields: its class's critic
+        accepts it, its class's OvA head rejects it.
+
+        Parameters
+        ----------
+        n_per_class : int
+        random_state : int, RandomState instance or None, default=None
+            Seeds the generator noise (the global torch RNG is untouched).
+
+        Returns
+        -------
+        X_gen : ndarray
+            In the format of the training input: ``(n, C, H, W)`` (or
+            ``(n, H, W)``) images, or flat rows; uint8 if the model was fitted
+            on uint8 images, else in the units of the training data.
+        y_gen : ndarray of shape (n,)
+            The class (from ``classes_``) that each sample shields.
+        """
+        check_is_fitted(self)
+        check_number("n_per_class", n_per_class, low=1, integer=True)
+        K = len(self.classes_)
+        seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
+        net = self.shielding_net_
+        dev = torch.device(net.device)
+        y_idx = np.repeat(np.arange(K), n_per_class)
+        gen = torch.Generator(device="cpu").manual_seed(seed)
+        noise = torch.rand(len(y_idx), self.noise_dim, generator=gen).to(dev)
+        G = net.generator_
+        was_training = G.training
+        G.eval()
+        try:
+            with torch.no_grad():
+                yt = torch.as_tensor(y_idx, device=dev)
+                onehot = F.one_hot(yt, K).float()
+                x = net.decoder_(G(noise, onehot), onehot).cpu().numpy().astype(np.float32)
+        finally:
+            G.train(was_training)
+        if self.image_shape_ is None:
+            x = x * self.input_scale_ + self.input_mean_
+        else:
+            scale = 255.0 if (self.pixel_scale == "auto" and self.input_is_uint8_) else (
+                1.0 if self.pixel_scale == "auto" else float(self.pixel_scale)
+            )
+            x = x * scale
+            if self.input_is_uint8_ and self.pixel_scale == "auto":
+                x = np.clip(np.rint(x), 0, 255).astype(np.uint8)
+            if self.input_ndim_ == 2:
+                x = x.reshape(len(x), -1)
+            elif self.input_ndim_ == 3:
+                x = x[:, 0]
+        return x, self.classes_[y_idx]

@@ -1,0 +1,776 @@
+"""Evaluation metrics for classification with uncertainty quantification.
+
+Pure NumPy functions (scikit-learn is used internally for the ranking metrics
+AUROC and average precision). Every metric returns a Python ``float`` in
+``[0, 1]``; multiply by 100 yourself if you want percentages.
+
+Score convention
+----------------
+All uncertainty scores (aleatoric or epistemic) follow one convention:
+**higher = more uncertain / more out-of-distribution**. Detection metrics
+therefore treat the "interesting" class (misclassified examples, or
+out-of-distribution examples) as the positive class with the uncertainty as
+its score, except :func:`aupr_in` and :func:`fpr_at_95_tpr`, which take the
+in-distribution data as positive and use the negated score ``-epistemic``.
+
+Inputs are validated strictly: shape mismatches, empty inputs, NaN or infinite
+scores and single-class detection problems raise :class:`ValueError` with a
+message naming the function, the parameter, the offending value and what was
+expected, instead of silently returning a meaningless number.
+
+Functions
+---------
+accuracy
+    Fraction of correct predictions.
+expected_calibration_error
+    ECE of the top-class probability with equal-width bins.
+fp_detection_auroc
+    AUROC for separating misclassified from correct predictions ("AUROC S/F").
+ood_auroc, aupr_in, aupr_out, fpr_at_95_tpr
+    Out-of-distribution detection from epistemic scores.
+evaluate
+    All of the above for a fitted estimator exposing ``classes_``,
+    ``predict_proba`` and ``predict_uncertainty``.
+"""
+
+from collections.abc import Mapping
+
+import numpy as np
+from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
+
+__all__ = [
+    "accuracy",
+    "expected_calibration_error",
+    "fp_detection_auroc",
+    "ood_auroc",
+    "aupr_in",
+    "aupr_out",
+    "fpr_at_95_tpr",
+    "evaluate",
+]
+
+# Tolerance for probabilities that overshoot [0, 1] through float round-off
+# (e.g. a float32 softmax giving 1.0000001); such values are clipped.
+_PROBA_ATOL = 1e-6
+
+
+# ---------------------------------------------------------------------------
+# validation helpers
+# ---------------------------------------------------------------------------
+def _labels_1d(func, name, values):
+    """Return ``values`` as a non-empty 1-D array (any dtype)."""
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise ValueError(
+            f"{func}: {name} must be a 1-D array of labels, "
+            f"got an array of shape {arr.shape}"
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(f"{func}: {name} must be non-empty, got 0 elements")
+    return arr
+
+
+def _scores_1d(func, name, values, allow_empty=False):
+    """Return ``values`` as a finite 1-D float array."""
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{func}: {name} must be a 1-D array of real-valued scores, "
+            f"got values that cannot be converted to float ({exc})"
+        ) from None
+    if arr.ndim != 1:
+        raise ValueError(
+            f"{func}: {name} must be a 1-D array of scores with shape (n,), "
+            f"got an array of shape {arr.shape}"
+        )
+    if arr.shape[0] == 0 and not allow_empty:
+        raise ValueError(f"{func}: {name} must be non-empty, got 0 scores")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        raise ValueError(
+            f"{func}: {name} contains {int(bad.sum())} non-finite value(s) "
+            f"(NaN or inf) out of {arr.shape[0]}, e.g. {arr[bad][0]!r} at "
+            f"index {int(np.flatnonzero(bad)[0])}; scores must be finite"
+        )
+    return arr
+
+
+def _same_length(func, name_a, a, name_b, b):
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(
+            f"{func}: {name_a} and {name_b} must have the same length, "
+            f"got {a.shape[0]} and {b.shape[0]}"
+        )
+
+
+def _ood_scores(func, epistemic_in, epistemic_out):
+    """Validate in/out scores; return (is_in labels 1/0, concatenated scores)."""
+    s_in = _scores_1d(func, "epistemic_in", epistemic_in, allow_empty=True)
+    s_out = _scores_1d(func, "epistemic_out", epistemic_out, allow_empty=True)
+    if s_in.shape[0] == 0 or s_out.shape[0] == 0:
+        if s_in.shape[0] == 0 and s_out.shape[0] == 0:
+            got = "no scores at all (epistemic_in and epistemic_out are empty)"
+        elif s_out.shape[0] == 0:
+            got = (
+                f"only {s_in.shape[0]} in-distribution score(s) "
+                "(epistemic_out is empty)"
+            )
+        else:
+            got = (
+                f"only {s_out.shape[0]} out-of-distribution score(s) "
+                "(epistemic_in is empty)"
+            )
+        raise ValueError(
+            f"{func}: needs both in-distribution and out-of-distribution "
+            f"examples, got {got}"
+        )
+    is_in = np.concatenate(
+        [np.ones(s_in.shape[0], dtype=int), np.zeros(s_out.shape[0], dtype=int)]
+    )
+    scores = np.concatenate([s_in, s_out])
+    return is_in, scores
+
+
+# ---------------------------------------------------------------------------
+# classification metrics
+# ---------------------------------------------------------------------------
+def accuracy(y_true, y_pred):
+    r"""Fraction of correctly predicted labels.
+
+    .. math:: \mathrm{acc} = \frac{1}{n} \sum_{i=1}^{n} [\hat y_i = y_i]
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        True labels (any comparable dtype, e.g. ints or strings).
+    y_pred : array-like of shape (n,)
+        Predicted labels, same encoding as ``y_true``.
+
+    Returns
+    -------
+    float
+        Accuracy in ``[0, 1]``.
+
+    Raises
+    ------
+    ValueError
+        If the inputs are not 1-D, are empty or differ in length.
+
+    Examples
+    --------
+    >>> accuracy([0, 1, 2, 2], [0, 1, 1, 2])
+    0.75
+    >>> accuracy(["cat", "dog"], ["dog", "dog"])
+    0.5
+    """
+    func = "accuracy"
+    y_true = _labels_1d(func, "y_true", y_true)
+    y_pred = _labels_1d(func, "y_pred", y_pred)
+    _same_length(func, "y_true", y_true, "y_pred", y_pred)
+    return float(np.mean(y_true == y_pred))
+
+
+def _class_indices(func, name, y, n_classes):
+    """Validate integer class indices in ``0..n_classes-1``."""
+    y = _labels_1d(func, name, y)
+    if y.dtype.kind in "iu":
+        idx = y.astype(np.int64)
+    elif y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+        idx = y.astype(np.int64)
+    elif y.dtype.kind == "b":
+        idx = y.astype(np.int64)
+    else:
+        raise ValueError(
+            f"{func}: {name} must contain integer class indices 0..K-1 aligned "
+            f"with the columns of proba, got dtype {y.dtype} "
+            f"(first value {y[0]!r})"
+        )
+    bad = (idx < 0) | (idx >= n_classes)
+    if bad.any():
+        raise ValueError(
+            f"{func}: {name} must contain class indices in 0..{n_classes - 1} "
+            f"(proba has {n_classes} columns), got {idx[bad][0]!r} at index "
+            f"{int(np.flatnonzero(bad)[0])}"
+        )
+    return idx
+
+
+def expected_calibration_error(y_true, proba, n_bins=15):
+    r"""Expected calibration error (ECE) of the top-class probability.
+
+    Each example ``i`` has confidence :math:`c_i = \max_k p_{ik}` and
+    prediction :math:`\hat y_i = \arg\max_k p_{ik}`. The confidences are put
+    into ``n_bins`` equal-width bins over ``[0, 1]``; bin ``b`` (0-based)
+    covers :math:`(b/M, (b+1)/M]` with :math:`M` = ``n_bins``, the first bin
+    also containing 0. Then
+
+    .. math::
+
+        \mathrm{ECE} = \sum_{b} \frac{|B_b|}{n}
+            \left| \mathrm{acc}(B_b) - \mathrm{conf}(B_b) \right|,
+
+    where :math:`\mathrm{acc}(B_b)` is the fraction of correct predictions in
+    bin ``b`` and :math:`\mathrm{conf}(B_b)` its mean confidence. Empty bins
+    contribute nothing. Rows of ``proba`` need not sum to 1 (e.g. one-vs-all
+    probabilities), only lie in ``[0, 1]``.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        Integer class indices ``0..K-1`` aligned with the columns of ``proba``.
+    proba : array-like of shape (n, K)
+        Predicted class probabilities in ``[0, 1]`` (values overshooting by at
+        most 1e-6 through round-off are clipped).
+    n_bins : int, default=15
+        Number of equal-width confidence bins, ``>= 1``.
+
+    Returns
+    -------
+    float
+        ECE in ``[0, 1]``.
+
+    Raises
+    ------
+    ValueError
+        On a bad ``n_bins``, a ``proba`` that is not 2-D, not finite or
+        outside ``[0, 1]``, labels outside ``0..K-1`` or a length mismatch.
+
+    Examples
+    --------
+    Confidences 0.9 (correct) and 0.8 (wrong) fall into bin (0.75, 1]:
+    accuracy 0.5, mean confidence 0.85. Confidences 0.6 and 0.7 (both
+    correct) fall into (0.5, 0.75]: accuracy 1, confidence 0.65. Hence
+    ECE = 2/4 * 0.35 + 2/4 * 0.35 = 0.35.
+
+    >>> proba = [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]]
+    >>> round(expected_calibration_error([0, 0, 0, 1], proba, n_bins=4), 6)
+    0.35
+
+    A single bin compares overall accuracy (0.75) with mean confidence (0.75):
+
+    >>> round(expected_calibration_error([0, 0, 0, 1], proba, n_bins=1), 6)
+    0.0
+    """
+    func = "expected_calibration_error"
+    if isinstance(n_bins, (bool, np.bool_)) or not isinstance(
+        n_bins, (int, np.integer)
+    ):
+        raise ValueError(
+            f"{func}: n_bins must be an integer >= 1, got {n_bins!r} "
+            f"of type {type(n_bins).__name__}"
+        )
+    if n_bins < 1:
+        raise ValueError(f"{func}: n_bins must be an integer >= 1, got {n_bins!r}")
+    n_bins = int(n_bins)
+
+    try:
+        p = np.asarray(proba, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{func}: proba must be a 2-D array of probabilities, got values "
+            f"that cannot be converted to float ({exc})"
+        ) from None
+    if p.ndim != 2 or p.shape[0] == 0 or p.shape[1] == 0:
+        raise ValueError(
+            f"{func}: proba must be a non-empty 2-D array of shape (n, K), "
+            f"got an array of shape {p.shape}"
+        )
+    if not np.all(np.isfinite(p)):
+        bad = ~np.isfinite(p)
+        raise ValueError(
+            f"{func}: proba contains {int(bad.sum())} non-finite value(s) "
+            f"(NaN or inf); probabilities must be finite"
+        )
+    lo, hi = float(p.min()), float(p.max())
+    if lo < -_PROBA_ATOL or hi > 1.0 + _PROBA_ATOL:
+        raise ValueError(
+            f"{func}: proba must contain probabilities in [0, 1], got values "
+            f"in [{lo!r}, {hi!r}]"
+        )
+    p = np.clip(p, 0.0, 1.0)
+
+    y = _class_indices(func, "y_true", y_true, p.shape[1])
+    _same_length(func, "y_true", y, "proba", p)
+
+    conf = p.max(axis=1)
+    correct = (p.argmax(axis=1) == y).astype(float)
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    # right=True: bin i (1-based from digitize) holds edges[i-1] < c <= edges[i];
+    # c == 0 gives 0 and is moved into the first bin.
+    bins = np.clip(np.digitize(conf, edges[1:-1], right=True), 0, n_bins - 1)
+
+    n = conf.shape[0]
+    counts = np.bincount(bins, minlength=n_bins)
+    sum_conf = np.bincount(bins, weights=conf, minlength=n_bins)
+    sum_acc = np.bincount(bins, weights=correct, minlength=n_bins)
+    # sum_b |B_b|/n * |acc_b - conf_b| == sum_b |sum_acc_b - sum_conf_b| / n
+    ece = np.abs(sum_acc - sum_conf)[counts > 0].sum() / n
+    return float(min(max(ece, 0.0), 1.0))
+
+
+# ---------------------------------------------------------------------------
+# detection metrics
+# ---------------------------------------------------------------------------
+def fp_detection_auroc(y_true, y_pred, aleatoric):
+    r"""AUROC for detecting misclassifications from the aleatoric score.
+
+    Misclassified examples (:math:`\hat y_i \ne y_i`) are the positives and
+    the aleatoric uncertainty is the score ("AUROC S/F", success vs.
+    failure). Equivalently, with ties counted as one half,
+
+    .. math::
+
+        \mathrm{AUROC} = \frac{1}{|F|\,|S|} \sum_{i \in F} \sum_{j \in S}
+            \left([a_i > a_j] + \tfrac12 [a_i = a_j]\right),
+
+    where :math:`F` are the failures, :math:`S` the successes and :math:`a`
+    the aleatoric scores (higher = more uncertain).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        True labels.
+    y_pred : array-like of shape (n,)
+        Predicted labels, same encoding as ``y_true``.
+    aleatoric : array-like of shape (n,)
+        Aleatoric uncertainty scores, finite.
+
+    Returns
+    -------
+    float
+        AUROC in ``[0, 1]``; 1 means every misclassified example is more
+        uncertain than every correct one, 0.5 is chance.
+
+    Raises
+    ------
+    ValueError
+        If all predictions are correct or all are wrong, on length
+        mismatches or non-finite scores.
+
+    Examples
+    --------
+    Failures have scores 0.7 and 0.2, successes 0.1 and 0.3; three of the four
+    (failure, success) pairs are ordered correctly:
+
+    >>> fp_detection_auroc([0, 1, 1, 0], [0, 1, 0, 1], [0.1, 0.3, 0.7, 0.2])
+    0.75
+    """
+    func = "fp_detection_auroc"
+    y_true = _labels_1d(func, "y_true", y_true)
+    y_pred = _labels_1d(func, "y_pred", y_pred)
+    _same_length(func, "y_true", y_true, "y_pred", y_pred)
+    score = _scores_1d(func, "aleatoric", aleatoric)
+    _same_length(func, "y_true", y_true, "aleatoric", score)
+    wrong = (y_true != y_pred).astype(int)
+    n_wrong = int(wrong.sum())
+    if n_wrong == 0 or n_wrong == wrong.shape[0]:
+        which = "correct" if n_wrong == 0 else "misclassified"
+        raise ValueError(
+            f"{func}: needs both correctly classified and misclassified "
+            f"examples (y_pred vs y_true), got only {which} ones "
+            f"({wrong.shape[0]} of {wrong.shape[0]})"
+        )
+    return float(roc_auc_score(wrong, score))
+
+
+def ood_auroc(epistemic_in, epistemic_out):
+    r"""AUROC for out-of-distribution detection from the epistemic score.
+
+    Out-of-distribution (OoD) examples are the positives and the epistemic
+    uncertainty is the score:
+
+    .. math::
+
+        \mathrm{AUROC} = \frac{1}{n_\mathrm{in}\, n_\mathrm{out}}
+            \sum_{i \in \mathrm{out}} \sum_{j \in \mathrm{in}}
+            \left([e_i > e_j] + \tfrac12 [e_i = e_j]\right).
+
+    Parameters
+    ----------
+    epistemic_in : array-like of shape (n_in,)
+        Epistemic scores of in-distribution examples.
+    epistemic_out : array-like of shape (n_out,)
+        Epistemic scores of OoD examples.
+
+    Returns
+    -------
+    float
+        AUROC in ``[0, 1]``: 1 for perfect separation, 0 for perfectly
+        reversed scores.
+
+    Raises
+    ------
+    ValueError
+        If either set is empty or any score is non-finite.
+
+    Examples
+    --------
+    OoD 0.5 beats in-distribution 0.1 and 0.2; OoD 0.9 beats all three:
+    5 of 6 pairs.
+
+    >>> round(ood_auroc([0.1, 0.2, 0.6], [0.5, 0.9]), 6)
+    0.833333
+    >>> ood_auroc([0.1, 0.2], [0.8, 0.9])
+    1.0
+    """
+    is_in, scores = _ood_scores("ood_auroc", epistemic_in, epistemic_out)
+    return float(roc_auc_score(1 - is_in, scores))
+
+
+def aupr_in(epistemic_in, epistemic_out):
+    r"""Area under the precision-recall curve with in-distribution positive.
+
+    Computed as average precision with in-distribution examples as positives
+    and score :math:`-e` (equivalently :math:`1 - e`; ranking is all that
+    matters), i.e. the least uncertain examples are retrieved first:
+
+    .. math:: \mathrm{AP} = \sum_k (R_k - R_{k-1})\, P_k,
+
+    with :math:`P_k, R_k` precision and recall at the :math:`k`-th threshold
+    (see :func:`sklearn.metrics.average_precision_score`).
+
+    Parameters
+    ----------
+    epistemic_in : array-like of shape (n_in,)
+        Epistemic scores of in-distribution examples.
+    epistemic_out : array-like of shape (n_out,)
+        Epistemic scores of OoD examples.
+
+    Returns
+    -------
+    float
+        AUPR-In in ``[0, 1]``.
+
+    Raises
+    ------
+    ValueError
+        If either set is empty or any score is non-finite.
+
+    Examples
+    --------
+    Ascending epistemic order is in, in, out, in, out. The in-distribution
+    hits arrive at precision 1, 1 and 3/4, each adding recall 1/3:
+    AP = 1/3 + 1/3 + 1/4 = 11/12.
+
+    >>> round(aupr_in([0.1, 0.2, 0.6], [0.5, 0.9]), 6)
+    0.916667
+    """
+    is_in, scores = _ood_scores("aupr_in", epistemic_in, epistemic_out)
+    return float(average_precision_score(is_in, -scores))
+
+
+def aupr_out(epistemic_in, epistemic_out):
+    r"""Area under the precision-recall curve with OoD positive.
+
+    Average precision with out-of-distribution examples as positives and the
+    epistemic score :math:`e` as score:
+
+    .. math:: \mathrm{AP} = \sum_k (R_k - R_{k-1})\, P_k.
+
+    Parameters
+    ----------
+    epistemic_in : array-like of shape (n_in,)
+        Epistemic scores of in-distribution examples.
+    epistemic_out : array-like of shape (n_out,)
+        Epistemic scores of OoD examples.
+
+    Returns
+    -------
+    float
+        AUPR-Out in ``[0, 1]``.
+
+    Raises
+    ------
+    ValueError
+        If either set is empty or any score is non-finite.
+
+    Examples
+    --------
+    Descending epistemic order is out, in, out, in, in. The OoD hits arrive
+    at precision 1 and 2/3, each adding recall 1/2: AP = 1/2 + 1/3 = 5/6.
+
+    >>> round(aupr_out([0.1, 0.2, 0.6], [0.5, 0.9]), 6)
+    0.833333
+    """
+    is_in, scores = _ood_scores("aupr_out", epistemic_in, epistemic_out)
+    return float(average_precision_score(1 - is_in, scores))
+
+
+def fpr_at_95_tpr(epistemic_in, epistemic_out, tpr=0.95):
+    r"""False-positive rate on OoD data at 95 % true-positive rate on in-data.
+
+    In-distribution examples are the positives with score :math:`-e`; an
+    example is *accepted* as in-distribution when its score is at least a
+    threshold :math:`t`. Among the thresholds of
+    :func:`sklearn.metrics.roc_curve` (computed without dropping
+    intermediate points), taken from the strictest to the loosest, the first
+    one whose in-distribution acceptance rate reaches ``tpr`` is used, and
+    the fraction of OoD examples accepted at it is returned:
+
+    .. math::
+
+        \mathrm{FPR}@\mathrm{TPR} = \mathrm{FPR}(t^*), \quad
+        t^* = \max\{t : \mathrm{TPR}(t) \ge \mathrm{tpr}\},
+
+    with :math:`\mathrm{TPR}(t) = \#\{i \in \mathrm{in} : -e_i \ge t\}/n_\mathrm{in}`
+    and :math:`\mathrm{FPR}(t) = \#\{i \in \mathrm{out} : -e_i \ge t\}/n_\mathrm{out}`.
+    No interpolation between operating points is done; the comparison
+    ``TPR >= tpr`` is exact.
+
+    Parameters
+    ----------
+    epistemic_in : array-like of shape (n_in,)
+        Epistemic scores of in-distribution examples.
+    epistemic_out : array-like of shape (n_out,)
+        Epistemic scores of OoD examples.
+    tpr : float, default=0.95
+        Target true-positive rate on in-distribution data, ``0 < tpr <= 1``.
+
+    Returns
+    -------
+    float
+        FPR in ``[0, 1]``; 0 is best.
+
+    Raises
+    ------
+    ValueError
+        If ``tpr`` is outside ``(0, 1]``, either set is empty or any score is
+        non-finite.
+
+    Examples
+    --------
+    Keeping 3 of 4 in-distribution examples requires accepting epistemic
+    scores up to 0.3, which also accepts the OoD example with 0.25 (1 of 4).
+    Keeping all 4 requires accepting up to 0.8, which accepts 0.25 and 0.5.
+
+    >>> e_in, e_out = [0.1, 0.2, 0.3, 0.8], [0.25, 0.5, 0.9, 0.95]
+    >>> fpr_at_95_tpr(e_in, e_out, tpr=0.75)
+    0.25
+    >>> fpr_at_95_tpr(e_in, e_out)
+    0.5
+    """
+    func = "fpr_at_95_tpr"
+    if isinstance(tpr, (bool, np.bool_)) or not isinstance(
+        tpr, (int, float, np.integer, np.floating)
+    ):
+        raise ValueError(
+            f"{func}: tpr must be a real number with 0 < tpr <= 1, "
+            f"got {tpr!r} of type {type(tpr).__name__}"
+        )
+    if not (0.0 < float(tpr) <= 1.0):
+        raise ValueError(f"{func}: tpr must satisfy 0 < tpr <= 1, got {tpr!r}")
+    is_in, scores = _ood_scores(func, epistemic_in, epistemic_out)
+    fprs, tprs, _ = roc_curve(is_in, -scores, drop_intermediate=False)
+    # tprs is non-decreasing and ends at 1.0, so a match always exists.
+    idx = int(np.argmax(tprs >= float(tpr)))
+    return float(fprs[idx])
+
+
+# ---------------------------------------------------------------------------
+# estimator-level evaluation
+# ---------------------------------------------------------------------------
+def _get_uncertainty(estimator, X, what):
+    """Call ``predict_uncertainty`` and return (aleatoric, epistemic)."""
+    func = "evaluate"
+    unc = estimator.predict_uncertainty(X)
+    if not isinstance(unc, Mapping) and not hasattr(unc, "keys"):
+        raise ValueError(
+            f"{func}: estimator.predict_uncertainty({what}) must return a "
+            f"mapping with keys 'aleatoric' and 'epistemic', got "
+            f"{type(unc).__name__}"
+        )
+    missing = [k for k in ("aleatoric", "epistemic") if k not in unc]
+    if missing:
+        raise ValueError(
+            f"{func}: estimator.predict_uncertainty({what}) must return keys "
+            f"'aleatoric' and 'epistemic', missing {missing} "
+            f"(got keys {sorted(map(str, unc.keys()))})"
+        )
+    ale = _scores_1d(func, f"predict_uncertainty({what})['aleatoric']",
+                     unc["aleatoric"])
+    epi = _scores_1d(func, f"predict_uncertainty({what})['epistemic']",
+                     unc["epistemic"])
+    _same_length(func, f"predict_uncertainty({what})['aleatoric']", ale,
+                 f"predict_uncertainty({what})['epistemic']", epi)
+    return ale, epi
+
+
+def _ood_items(ood_sets):
+    func = "evaluate"
+    if ood_sets is None:
+        return []
+    if isinstance(ood_sets, Mapping):
+        items = list(ood_sets.items())
+    elif isinstance(ood_sets, (list, tuple)):
+        items = []
+        for k, item in enumerate(ood_sets):
+            if not (isinstance(item, (list, tuple)) and len(item) == 2):
+                raise ValueError(
+                    f"{func}: ood_sets given as a list/tuple must contain "
+                    f"(name, X) pairs, got {type(item).__name__} at position {k}"
+                )
+            items.append((item[0], item[1]))
+    else:
+        raise ValueError(
+            f"{func}: ood_sets must be a dict name -> X_ood or a list/tuple of "
+            f"(name, X_ood) pairs, got {type(ood_sets).__name__}"
+        )
+    names = [name for name, _ in items]
+    for name in names:
+        if not isinstance(name, str) or not name:
+            raise ValueError(
+                f"{func}: ood_sets names must be non-empty strings, got {name!r}"
+            )
+    if "pooled" in names:
+        raise ValueError(
+            f"{func}: ood_sets name 'pooled' is reserved for the concatenation "
+            "of all OoD sets; rename that set"
+        )
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(
+            f"{func}: ood_sets names must be unique, got duplicates {dupes}"
+        )
+    return items
+
+
+def _ood_block(e_in, e_out):
+    return {
+        "auroc": ood_auroc(e_in, e_out),
+        "aupr_in": aupr_in(e_in, e_out),
+        "aupr_out": aupr_out(e_in, e_out),
+        "fpr95": fpr_at_95_tpr(e_in, e_out),
+    }
+
+
+def evaluate(estimator, X_test, y_test, ood_sets, n_bins=15):
+    """Compute all metrics for a fitted uncertainty-aware classifier.
+
+    The estimator must expose ``classes_`` (the label of each column of
+    ``predict_proba``), ``predict_proba(X)`` returning an ``(n, K)`` array and
+    ``predict_uncertainty(X)`` returning a mapping (e.g. a
+    :class:`sklearn.utils.Bunch`) with keys ``'aleatoric'`` and
+    ``'epistemic'``, each an array of shape ``(n,)`` where higher means more
+    uncertain. ``predict_proba`` and ``predict_uncertainty`` are called once
+    on ``X_test``; ``predict_uncertainty`` is called once per OoD set.
+
+    Predictions are the arg-max of ``predict_proba``. ``y_test`` holds labels
+    from ``estimator.classes_`` (possibly strings); they are mapped to column
+    indices after checking that every label is known.
+
+    Parameters
+    ----------
+    estimator : fitted estimator
+        See above.
+    X_test : array-like
+        In-distribution test inputs.
+    y_test : array-like of shape (n,)
+        True labels of ``X_test``, values in ``estimator.classes_``.
+    ood_sets : dict of str -> array-like, or list/tuple of (str, array-like)
+        Out-of-distribution inputs by name. The name ``'pooled'`` is
+        reserved. ``None`` or empty gives an empty ``'ood'`` entry.
+    n_bins : int, default=15
+        Number of bins for :func:`expected_calibration_error`.
+
+    Returns
+    -------
+    dict
+        ``{"accuracy": float, "fp_auroc": float, "ece": float,
+        "ood": {name: {"auroc", "aupr_in", "aupr_out", "fpr95"}, ...,
+        "pooled": {...}}}``, all values in ``[0, 1]``. ``fp_auroc`` is
+        :func:`fp_detection_auroc` on the aleatoric score; the OoD entries
+        use the epistemic scores of ``X_test`` as in-distribution scores
+        (:func:`ood_auroc`, :func:`aupr_in`, :func:`aupr_out`,
+        :func:`fpr_at_95_tpr`); ``"pooled"`` is computed on all OoD sets
+        concatenated and is present whenever at least one set is given.
+
+    Raises
+    ------
+    ValueError
+        On unknown labels in ``y_test``, malformed estimator outputs, bad
+        ``ood_sets`` or any error from the individual metrics (e.g. a test
+        set on which every prediction is correct, for ``fp_auroc``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.utils import Bunch
+    >>> class Toy:
+    ...     classes_ = np.array(["a", "b"])
+    ...     def predict_proba(self, X):
+    ...         return np.column_stack([1 - X[:, 0], X[:, 0]])
+    ...     def predict_uncertainty(self, X):
+    ...         return Bunch(aleatoric=X[:, 1], epistemic=X[:, 2])
+    >>> X = np.array([[0.1, 0.1, 0.1], [0.9, 0.2, 0.2],
+    ...               [0.2, 0.9, 0.3], [0.6, 0.3, 0.4]])
+    >>> X_ood = np.array([[0.5, 0.5, 0.35], [0.5, 0.5, 0.9]])
+
+    Only the third test example is misclassified and it has the highest
+    aleatoric score; OoD epistemic 0.35 beats three of the four
+    in-distribution scores and 0.9 beats all four (AUROC 7/8); keeping all
+    four in-distribution examples (epistemic <= 0.4) accepts one of the two
+    OoD examples.
+
+    >>> res = evaluate(Toy(), X, ["a", "b", "b", "b"], {"noise": X_ood}, n_bins=4)
+    >>> res["accuracy"], res["fp_auroc"]
+    (0.75, 1.0)
+    >>> round(res["ece"], 6)
+    0.25
+    >>> res["ood"]["noise"]["auroc"], res["ood"]["pooled"]["fpr95"]
+    (0.875, 0.5)
+    """
+    func = "evaluate"
+    if not hasattr(estimator, "classes_"):
+        raise ValueError(
+            f"{func}: estimator must be fitted and expose classes_, "
+            f"got {type(estimator).__name__} without classes_"
+        )
+    classes = np.asarray(estimator.classes_)
+    if classes.ndim != 1 or classes.shape[0] == 0:
+        raise ValueError(
+            f"{func}: estimator.classes_ must be a non-empty 1-D array, "
+            f"got shape {classes.shape}"
+        )
+
+    y = _labels_1d(func, "y_test", y_test)
+    known = np.isin(y, classes)
+    if not known.all():
+        unknown = np.unique(y[~known])
+        shown = ", ".join(repr(v) for v in unknown[:10].tolist())
+        more = f" (and {unknown.shape[0] - 10} more)" if unknown.shape[0] > 10 else ""
+        raise ValueError(
+            f"{func}: y_test contains labels not in estimator.classes_ "
+            f"{classes.tolist()!r}: {shown}{more}"
+        )
+    order = np.argsort(classes, kind="stable")
+    y_idx = order[np.searchsorted(classes, y, sorter=order)]
+
+    proba = np.asarray(estimator.predict_proba(X_test), dtype=float)
+    if proba.ndim != 2 or proba.shape != (y.shape[0], classes.shape[0]):
+        raise ValueError(
+            f"{func}: estimator.predict_proba(X_test) must have shape "
+            f"(n_test, n_classes) = ({y.shape[0]}, {classes.shape[0]}), "
+            f"got {proba.shape}"
+        )
+    ale_in, epi_in = _get_uncertainty(estimator, X_test, "X_test")
+    _same_length(func, "y_test", y, "predict_uncertainty(X_test)['aleatoric']",
+                 ale_in)
+
+    y_pred = proba.argmax(axis=1)
+    result = {
+        "accuracy": accuracy(y_idx, y_pred),
+        "fp_auroc": fp_detection_auroc(y_idx, y_pred, ale_in),
+        "ece": expected_calibration_error(y_idx, proba, n_bins=n_bins),
+    }
+
+    ood = {}
+    outs = []
+    for name, X_ood in _ood_items(ood_sets):
+        _, epi_out = _get_uncertainty(estimator, X_ood, f"ood_sets[{name!r}]")
+        outs.append(epi_out)
+        ood[name] = _ood_block(epi_in, epi_out)
+    if outs:
+        ood["pooled"] = _ood_block(epi_in, np.concatenate(outs))
+    result["ood"] = ood
+    return result

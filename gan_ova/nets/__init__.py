@@ -1,0 +1,18 @@
+"""Torch modules of gan_ova: conditional autoencoders, latent GAN, classifier backbones."""
+
+from .cae import ConvCAE, ResidualCAE
+from .classifiers import BACKBONES, MLP, LeNet, ResNetLN, default_backbone, set_mc_dropout
+from .gan import Critic, Generator
+
+__all__ = [
+    "ConvCAE",
+    "ResidualCAE",
+    "Generator",
+    "Critic",
+    "LeNet",
+    "ResNetLN",
+    "MLP",
+    "BACKBONES",
+    "default_backbone",
+    "set_mc_dropout",
+]

@@ -1,0 +1,184 @@
+"""Conditional autoencoders: ``E(x, y) -> z`` and ``D(z, y) -> image logits``.
+
+The one-hot label enters the encoder as ``K`` constant feature maps stacked on
+the image channels, and the decoder as ``K`` extra inputs of its first layer.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+__all__ = ["ConvCAE", "ResidualCAE", "stack_label_maps"]
+
+
+def stack_label_maps(x, y_onehot):
+    """Append ``K`` constant feature maps holding the one-hot label to ``x``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> stack_label_maps(torch.zeros(2, 1, 4, 4), torch.eye(2)).shape
+    torch.Size([2, 3, 4, 4])
+    """
+    n, _, h, w = x.shape
+    maps = y_onehot[:, :, None, None].to(x.dtype).expand(n, y_onehot.shape[1], h, w)
+    return torch.cat([x, maps], dim=1)
+
+
+def _ceil4(n):
+    return (n + 3) // 4
+
+
+class _CAEBase(nn.Module):
+    """Shared plumbing: ``forward(x, y_onehot)`` reconstructs ``x`` (logits)."""
+
+    def forward(self, x, y_onehot):
+        return self.decode(self.encode(x, y_onehot), y_onehot)
+
+    def _crop(self, out):
+        return out[:, :, : self.image_shape[1], : self.image_shape[2]]
+
+
+class ConvCAE(_CAEBase):
+    """Small convolutional cAE (the reference's 28x28 grey architecture).
+
+    Encoder: conv(32, stride 2) -> conv(64, stride 2) -> FC to ``latent_dim``.
+    Decoder: FC to ``64 x ceil(H/4) x ceil(W/4)`` -> two stride-2 transposed
+    convolutions -> crop to ``H x W``. Works for any ``H, W >= 4``.
+
+    Parameters
+    ----------
+    image_shape : tuple (C, H, W)
+    n_classes : int
+    latent_dim : int, default=32
+    width : int, default=32
+        Channels of the first convolution (the second has ``2 * width``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> cae = ConvCAE((1, 28, 28), n_classes=5)
+    >>> cae(torch.rand(3, 1, 28, 28), torch.eye(5)[:3]).shape
+    torch.Size([3, 1, 28, 28])
+    """
+
+    def __init__(self, image_shape, n_classes, latent_dim=32, width=32):
+        super().__init__()
+        c, h, w = image_shape
+        self.image_shape = tuple(image_shape)
+        self.n_classes = n_classes
+        self.latent_dim = latent_dim
+        h4, w4 = _ceil4(h), _ceil4(w)
+        self._grid = (2 * width, h4, w4)
+        self.enc_conv = nn.Sequential(
+            nn.Conv2d(c + n_classes, width, 4, stride=2, padding=1),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(width, 2 * width, 4, stride=2, padding=1),
+            nn.BatchNorm2d(2 * width),
+            nn.LeakyReLU(0.2),
+        )
+        with torch.no_grad():
+            n_flat = self.enc_conv(torch.zeros(1, c + n_classes, h, w)).numel()
+        self.enc_fc = nn.Linear(n_flat, latent_dim)
+        self.dec_fc = nn.Sequential(
+            nn.Linear(latent_dim + n_classes, 2 * width * h4 * w4),
+            nn.BatchNorm1d(2 * width * h4 * w4),
+            nn.ReLU(),
+        )
+        self.dec_conv = nn.Sequential(
+            nn.ConvTranspose2d(2 * width, width, 4, stride=2, padding=1),
+            nn.BatchNorm2d(width),
+            nn.ReLU(),
+            nn.ConvTranspose2d(width, c, 4, stride=2, padding=1),
+        )
+
+    def encode(self, x, y_onehot):
+        """Latent code ``E(x, y)`` of shape (N, latent_dim)."""
+        h = self.enc_conv(stack_label_maps(x, y_onehot))
+        return self.enc_fc(h.flatten(1))
+
+    def decode(self, z, y_onehot):
+        """Image logits ``D(z, y)`` of shape (N, C, H, W); images are their sigmoid."""
+        h = self.dec_fc(torch.cat([z, y_onehot.to(z.dtype)], dim=1))
+        return self._crop(self.dec_conv(h.view(-1, *self._grid)))
+
+
+class _ResBlock(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.BatchNorm2d(channels),
+            nn.ReLU(),
+            nn.Conv2d(channels, channels, 3, padding=1),
+            nn.BatchNorm2d(channels),
+            nn.ReLU(),
+            nn.Conv2d(channels, channels, 3, padding=1),
+        )
+
+    def forward(self, x):
+        return x + self.body(x)
+
+
+class ResidualCAE(_CAEBase):
+    """Residual cAE for 32x32 / 64x64 colour images (latent_dim 128 by default).
+
+    Encoder: conv -> [res block, stride-2 conv] x 2 -> res block -> FC.
+    Decoder: FC -> res block -> [transposed conv x2, res block] x 2 -> conv.
+
+    Parameters
+    ----------
+    image_shape : tuple (C, H, W)
+    n_classes : int
+    latent_dim : int, default=128
+    width : int, default=64
+
+    Examples
+    --------
+    >>> import torch
+    >>> cae = ResidualCAE((3, 32, 32), n_classes=4, width=16)
+    >>> cae(torch.rand(2, 3, 32, 32), torch.eye(4)[:2]).shape
+    torch.Size([2, 3, 32, 32])
+    """
+
+    def __init__(self, image_shape, n_classes, latent_dim=128, width=64):
+        super().__init__()
+        c, h, w = image_shape
+        self.image_shape = tuple(image_shape)
+        self.n_classes = n_classes
+        self.latent_dim = latent_dim
+        h4, w4 = _ceil4(h), _ceil4(w)
+        self._grid = (2 * width, h4, w4)
+        self.enc_conv = nn.Sequential(
+            nn.Conv2d(c + n_classes, width, 3, padding=1),
+            _ResBlock(width),
+            nn.Conv2d(width, width, 4, stride=2, padding=1),
+            _ResBlock(width),
+            nn.Conv2d(width, 2 * width, 4, stride=2, padding=1),
+            _ResBlock(2 * width),
+            nn.BatchNorm2d(2 * width),
+            nn.ReLU(),
+        )
+        with torch.no_grad():
+            n_flat = self.enc_conv(torch.zeros(1, c + n_classes, h, w)).numel()
+        self.enc_fc = nn.Linear(n_flat, latent_dim)
+        self.dec_fc = nn.Linear(latent_dim + n_classes, 2 * width * h4 * w4)
+        self.dec_conv = nn.Sequential(
+            _ResBlock(2 * width),
+            nn.ConvTranspose2d(2 * width, width, 4, stride=2, padding=1),
+            _ResBlock(width),
+            nn.ConvTranspose2d(width, width, 4, stride=2, padding=1),
+            _ResBlock(width),
+            nn.BatchNorm2d(width),
+            nn.ReLU(),
+            nn.Conv2d(width, c, 3, padding=1),
+        )
+
+    def encode(self, x, y_onehot):
+        """Latent code ``E(x, y)`` of shape (N, latent_dim)."""
+        return self.enc_fc(self.enc_conv(stack_label_maps(x, y_onehot)).flatten(1))
+
+    def decode(self, z, y_onehot):
+        """Image logits ``D(z, y)`` of shape (N, C, H, W)."""
+        h = self.dec_fc(torch.cat([z, y_onehot.to(z.dtype)], dim=1))
+        return self._crop(self.dec_conv(h.view(-1, *self._grid)))

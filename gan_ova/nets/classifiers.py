@@ -1,0 +1,176 @@
+"""Classifier backbones. Each maps its input to ``n_classes`` logits.
+
+Every backbone takes the keyword arguments ``input_shape`` (``(C, H, W)`` for
+images, ``(n_features,)`` for vectors), ``n_classes`` and ``dropout`` (the
+MC-dropout rate, 0 disables it). A user-supplied ``torch.nn.Module`` class
+passed as ``backbone`` must accept the same keywords.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+__all__ = ["LeNet", "ResNetLN", "MLP", "BACKBONES", "default_backbone", "set_mc_dropout"]
+
+
+def _drop(p):
+    return nn.Dropout(p) if p > 0 else nn.Identity()
+
+
+class LeNet(nn.Module):
+    """LeNet-style CNN for small grey (or colour) images, e.g. 28x28 or 32x32.
+
+    conv(32, 5x5) -> ReLU -> maxpool -> conv(64, 5x5) -> ReLU -> maxpool ->
+    FC(512) -> ReLU -> dropout -> FC(n_classes). Padding keeps it valid for
+    images down to 8x8.
+
+    Examples
+    --------
+    >>> import torch
+    >>> LeNet(input_shape=(1, 28, 28), n_classes=5)(torch.rand(2, 1, 28, 28)).shape
+    torch.Size([2, 5])
+    """
+
+    def __init__(self, input_shape, n_classes, dropout=0.0, width=32, hidden=512):
+        super().__init__()
+        c, h, w = input_shape
+        self.features = nn.Sequential(
+            nn.Conv2d(c, width, 5, padding=2),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(width, 2 * width, 5, padding=2),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+        )
+        with torch.no_grad():
+            n_flat = self.features(torch.zeros(1, c, h, w)).numel()
+        self.head = nn.Sequential(
+            nn.Flatten(),
+            _drop(dropout),
+            nn.Linear(n_flat, hidden),
+            nn.ReLU(),
+            _drop(dropout),
+            nn.Linear(hidden, n_classes),
+        )
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+class _ResBlockLN(nn.Module):
+    def __init__(self, c_in, c_out, stride):
+        super().__init__()
+        self.norm1 = nn.GroupNorm(1, c_in)  # LayerNorm over (C, H, W)
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1)
+        self.norm2 = nn.GroupNorm(1, c_out)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1)
+        self.skip = (
+            nn.Identity() if stride == 1 and c_in == c_out else nn.Conv2d(c_in, c_out, 1, stride=stride)
+        )
+
+    def forward(self, x):
+        h = self.conv1(torch.relu(self.norm1(x)))
+        h = self.conv2(torch.relu(self.norm2(h)))
+        return self.skip(x) + h
+
+
+class ResNetLN(nn.Module):
+    """Small pre-activation residual CNN with LayerNorm, for 32x32 / 64x64 colour.
+
+    conv(w) -> 3 stages of two residual blocks (w, 2w, 4w; stride 2 between
+    stages) -> LayerNorm -> ReLU -> global average pool -> dropout -> FC.
+    LayerNorm (one group GroupNorm) instead of BatchNorm keeps every example's
+    output independent of the rest of its batch.
+
+    Examples
+    --------
+    >>> import torch
+    >>> ResNetLN(input_shape=(3, 32, 32), n_classes=10, width=8)(torch.rand(2, 3, 32, 32)).shape
+    torch.Size([2, 10])
+    """
+
+    def __init__(self, input_shape, n_classes, dropout=0.0, width=32):
+        super().__init__()
+        c = input_shape[0]
+        self.stem = nn.Conv2d(c, width, 3, padding=1)
+        blocks, c_in = [], width
+        for i, c_out in enumerate([width, 2 * width, 4 * width]):
+            blocks += [_ResBlockLN(c_in, c_out, 1 if i == 0 else 2), _ResBlockLN(c_out, c_out, 1)]
+            c_in = c_out
+        self.blocks = nn.Sequential(*blocks)
+        self.head = nn.Sequential(
+            nn.GroupNorm(1, c_in),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+            _drop(dropout),
+            nn.Linear(c_in, n_classes),
+        )
+
+    def forward(self, x):
+        return self.head(self.blocks(self.stem(x)))
+
+
+class MLP(nn.Module):
+    """Multi-layer perceptron for feature vectors (tabular or 2-D toy data).
+
+    Examples
+    --------
+    >>> import torch
+    >>> MLP(input_shape=(2,), n_classes=3)(torch.rand(4, 2)).shape
+    torch.Size([4, 3])
+    """
+
+    def __init__(self, input_shape, n_classes, dropout=0.0, hidden=(128, 128)):
+        super().__init__()
+        n_in = 1
+        for s in input_shape:
+            n_in *= s
+        layers = [nn.Flatten()]
+        for n_out in hidden:
+            layers += [nn.Linear(n_in, n_out), nn.ReLU(), _drop(dropout)]
+            n_in = n_out
+        layers.append(nn.Linear(n_in, n_classes))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.net(x)
+
+
+BACKBONES = {"lenet": LeNet, "resnet": ResNetLN, "mlp": MLP}
+
+
+def default_backbone(input_shape):
+    """Backbone name chosen from the input shape.
+
+    Vectors -> ``"mlp"``; grey images -> ``"lenet"``; colour images ->
+    ``"resnet"``.
+
+    Examples
+    --------
+    >>> default_backbone((1, 28, 28)), default_backbone((3, 32, 32)), default_backbone((2,))
+    ('lenet', 'resnet', 'mlp')
+    """
+    if len(input_shape) != 3:
+        return "mlp"
+    return "lenet" if input_shape[0] == 1 else "resnet"
+
+
+def set_mc_dropout(module, active):
+    """Switch the dropout layers of ``module`` to train mode (MC dropout) or eval.
+
+    Other layers keep their mode, so normalization layers stay in eval mode.
+
+    Examples
+    --------
+    >>> m = MLP(input_shape=(2,), n_classes=2, dropout=0.5).eval()
+    >>> set_mc_dropout(m, True)
+    1
+    """
+    n = 0
+    for m in module.modules():
+        if isinstance(m, nn.modules.dropout._DropoutNd):
+            m.train(active)
+            n += 1
+    return n
