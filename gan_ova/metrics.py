@@ -35,6 +35,8 @@ evaluate
 
 from collections.abc import Mapping
 
+import warnings
+
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
 
@@ -689,8 +691,13 @@ def evaluate(estimator, X_test, y_test, ood_sets, n_bins=15):
     ------
     ValueError
         On unknown labels in ``y_test``, malformed estimator outputs, bad
-        ``ood_sets`` or any error from the individual metrics (e.g. a test
-        set on which every prediction is correct, for ``fp_auroc``).
+        ``ood_sets`` or any error from the individual metrics.
+
+    Warns
+    -----
+    UserWarning
+        When every test prediction is correct (or every one is wrong):
+        ``fp_auroc`` is then undefined and reported as NaN.
 
     Examples
     --------
@@ -758,9 +765,21 @@ def evaluate(estimator, X_test, y_test, ood_sets, n_bins=15):
                  ale_in)
 
     y_pred = proba.argmax(axis=1)
+    wrong = y_pred != y_idx
+    if wrong.all() or not wrong.any():
+        # FP detection is undefined without both kinds of examples: say so, don't crash a benchmark.
+        fp = float("nan")
+        warnings.warn(
+            f"{func}: fp_auroc is undefined (NaN) because {'every' if wrong.all() else 'no'} test "
+            "prediction is wrong; use a larger or harder test set to measure misclassification detection.",
+            UserWarning,
+            stacklevel=2,
+        )
+    else:
+        fp = fp_detection_auroc(y_idx, y_pred, ale_in)
     result = {
         "accuracy": accuracy(y_idx, y_pred),
-        "fp_auroc": fp_detection_auroc(y_idx, y_pred, ale_in),
+        "fp_auroc": fp,
         "ece": expected_calibration_error(y_idx, proba, n_bins=n_bins),
     }
 

@@ -336,7 +336,10 @@ class ShieldingNet(NeuralNet):
         for name, lr in (("generator", self.generator_lr), ("critic", self.critic_lr)):
             named = getattr(self, name + "_").named_parameters()
             args, kwargs = self.get_params_for_optimizer(name + "_optimizer", named)
-            kwargs.setdefault("lr", lr)
+            # skorch fills in the classifier's ``lr``; use the component's own
+            # rate unless ``<name>_optimizer__lr`` was passed explicitly.
+            if "lr" not in self.get_params_for(name + "_optimizer"):
+                kwargs["lr"] = lr
             kwargs.setdefault("betas", (0.0, 0.9))
             setattr(self, name + "_optimizer_", getattr(self, name + "_optimizer")(*args, **kwargs))
         return self
