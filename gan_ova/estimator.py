@@ -381,18 +381,15 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             )
         return self
 
-    def _callbacks(self, stage_name):
+    def _callbacks(self, stage_name=None):
         if self.verbose:
-            print(f"[gan_ova] {stage_name}")
+            if stage_name:
+                print(f"[gan_ova] {stage_name}")
             return [("progress_bar", ProgressBar())]
         return []
 
-    def _fit_autoencoder(self, Xc, y_idx, tr, va, image_shape, K, bs, device):
-        name = self.autoencoder
-        if name == "auto":
-            name = "conv" if image_shape[0] == 1 else "residual"
-        latent = self.latent_dim if self.latent_dim != "auto" else (32 if image_shape[0] == 1 else 128)
-        onehot = np.eye(K, dtype=np.float32)[y_idx]
+    def _make_autoencoder_net(self, module, module_kwargs, batch_size, train_split, device, stage_name=None):
+        """The stage-1 skorch net (initialized, untrained); also used by :mod:`gan_ova.persistence`."""
         E = max(self.cae_max_epochs, 1)
         callbacks = [
             (
@@ -403,82 +400,109 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
                     gamma=0.1,
                 ),
             )
-        ] + self._callbacks("stage 1/2: conditional autoencoder")
-        valid = None
-        if va is not None:
-            valid = predefined_split(Dataset({"x": Xc[va], "y_onehot": onehot[va]}, Xc[va]))
+        ] + self._callbacks(stage_name)
         net = _InterruptibleAutoencoderNet(
-            module=_AUTOENCODERS[name],
-            module__image_shape=image_shape,
-            module__n_classes=K,
-            module__latent_dim=int(latent),
+            module=module,
+            **{f"module__{k}": v for k, v in module_kwargs.items()},
             criterion=nn.BCEWithLogitsLoss,
             optimizer=torch.optim.Adam,
             lr=self.cae_lr,
             max_epochs=self.cae_max_epochs,
-            batch_size=bs,
+            batch_size=batch_size,
             iterator_train__shuffle=True,
             iterator_train__drop_last=True,
-            train_split=valid,
+            train_split=train_split,
             callbacks=callbacks,
             predict_nonlinearity=None,
             device=str(device),
             verbose=self.verbose,
         )
         net.initialize()
-        if self.cae_max_epochs > 0:
-            net.fit({"x": Xc[tr], "y_onehot": onehot[tr]}, Xc[tr])
-        else:
-            net.interrupted_ = False
+        net.interrupted_ = False
         return net
 
-    def _fit_shielding(self, Xc, z, y_idx, tr, va, image_shape, K, counts, bs, decoder, device):
-        input_shape = image_shape if image_shape is not None else (Xc.shape[1],)
-        module_cls = self._backbone_class(input_shape, image_shape is not None)
-        module_kwargs = {f"module__{k}": v for k, v in (self.backbone_kwargs or {}).items()}
-        valid = None
-        if va is not None:
-            valid = predefined_split(Dataset({"x": Xc[va], "z": z[va]}, y_idx[va]))
+    def _make_shielding_net(
+        self, module, module_kwargs, generator_kwargs, critic_kwargs, decoder, class_counts, batch_size,
+        train_split, device, stage_name=None,
+    ):
+        """The stage-2 skorch net (initialized, untrained); also used by :mod:`gan_ova.persistence`."""
         net = _InterruptibleShieldingNet(
-            module=module_cls,
-            module__input_shape=tuple(input_shape),
-            module__n_classes=K,
-            module__dropout=float(self.mc_dropout),
-            **module_kwargs,
+            module=module,
+            **{f"module__{k}": v for k, v in module_kwargs.items()},
             generator=Generator,
-            generator__n_classes=K,
-            generator__latent_dim=z.shape[1],
-            generator__noise_dim=self.noise_dim,
-            generator__hidden=tuple(self.generator_hidden),
+            **{f"generator__{k}": v for k, v in generator_kwargs.items()},
             critic=Critic,
-            critic__n_classes=K,
-            critic__latent_dim=z.shape[1],
-            critic__hidden=tuple(self.critic_hidden),
+            **{f"critic__{k}": v for k, v in critic_kwargs.items()},
             decoder=decoder,
-            n_classes=K,
-            class_counts=counts,
+            n_classes=len(class_counts),
+            class_counts=np.asarray(class_counts),
             lambda_cl=self.lambda_cl,
             lambda_reg=self.lambda_reg,
             lambda_real=self.lambda_real,
             lambda_gp=self.lambda_gp,
             n_critic=self.n_critic,
             n_classifier_steps=self.n_classifier_steps,
-            noise_dim=self.noise_dim,
+            noise_dim=generator_kwargs["noise_dim"],
             generator_lr=self.generator_lr,
             critic_lr=self.critic_lr,
             optimizer=torch.optim.Adam,
             lr=self.lr,
             max_epochs=self.max_epochs,
-            batch_size=bs,
+            batch_size=batch_size,
             iterator_train__shuffle=True,
             iterator_train__drop_last=True,
-            train_split=valid,
-            callbacks=self._callbacks("stage 2/2: shielding GAN + one-vs-all classifier"),
+            train_split=train_split,
+            callbacks=self._callbacks(stage_name),
             callbacks__lr_decay__final_lr=self.final_lr,
             device=str(device),
             verbose=self.verbose,
         )
-        net.fit({"x": Xc[tr], "z": z[tr]}, y_idx[tr])
+        net.initialize()
+        return net
+
+    def _fit_autoencoder(self, Xc, y_idx, tr, va, image_shape, K, bs, device):
+        name = self.autoencoder
+        if name == "auto":
+            name = "conv" if image_shape[0] == 1 else "residual"
+        latent = self.latent_dim if self.latent_dim != "auto" else (32 if image_shape[0] == 1 else 128)
+        onehot = np.eye(K, dtype=np.float32)[y_idx]
+        valid = None
+        if va is not None:
+            valid = predefined_split(Dataset({"x": Xc[va], "y_onehot": onehot[va]}, Xc[va]))
+        net = self._make_autoencoder_net(
+            _AUTOENCODERS[name],
+            {"image_shape": image_shape, "n_classes": K, "latent_dim": int(latent)},
+            bs,
+            valid,
+            device,
+            "stage 1/2: conditional autoencoder",
+        )
+        if self.cae_max_epochs > 0:
+            net.partial_fit({"x": Xc[tr], "y_onehot": onehot[tr]}, Xc[tr])
+        return net
+
+    def _fit_shielding(self, Xc, z, y_idx, tr, va, image_shape, K, counts, bs, decoder, device):
+        input_shape = image_shape if image_shape is not None else (Xc.shape[1],)
+        module_cls = self._backbone_class(input_shape, image_shape is not None)
+        module_kwargs = {"input_shape": tuple(input_shape), "n_classes": K, "dropout": float(self.mc_dropout)}
+        module_kwargs.update(self.backbone_kwargs or {})
+        valid = None
+        if va is not None:
+            valid = predefined_split(Dataset({"x": Xc[va], "z": z[va]}, y_idx[va]))
+        latent = z.shape[1]
+        net = self._make_shielding_net(
+            module_cls,
+            module_kwargs,
+            {"n_classes": K, "latent_dim": latent, "noise_dim": self.noise_dim, "hidden": tuple(self.generator_hidden)},
+            {"n_classes": K, "latent_dim": latent, "hidden": tuple(self.critic_hidden)},
+            decoder,
+            counts,
+            bs,
+            valid,
+            device,
+            "stage 2/2: shielding GAN + one-vs-all classifier",
+        )
+        net.partial_fit({"x": Xc[tr], "z": z[tr]}, y_idx[tr])
         return net
 
     # ------------------------------------------------------------------

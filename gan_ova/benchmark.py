@@ -1,0 +1,345 @@
+"""The paper's comparison on your machine: UQGAN against its baselines, several seeds.
+
+:func:`run_benchmark` fits every method on the in-distribution classes of a
+data set, evaluates accuracy, calibration, misclassification (FP) detection
+and out-of-distribution detection on each OoD set and on all of them pooled
+(:func:`gan_ova.metrics.evaluate`), and returns every number per seed plus
+mean and standard deviation. :func:`format_table` renders the paper-style
+table (x100). The ``gan-ova benchmark`` command wraps both.
+
+Protocols (in-distribution: the chosen classes of the training split; test:
+the same classes of the test split):
+
+* ``digits`` -- scikit-learn's 8x8 digits; OoD: the held-out digits of the
+  test split (near), rendered letters A-J and uniform noise (far), all 8x8.
+* ``fashion_mnist`` -- Fashion-MNIST 28x28; OoD: the held-out classes of the
+  test split (near), rendered letters, scikit-learn digits upscaled to
+  28x28, uniform noise (far).
+* ``mnist`` -- MNIST through torchvision (``root=``); OoD as Fashion-MNIST
+  with Fashion-MNIST added.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+import torch
+
+from . import __version__
+from .baselines import (
+    ConfidentClassifier,
+    DeepEnsembleClassifier,
+    MCDropoutClassifier,
+    OvAClassifier,
+    SoftmaxClassifier,
+)
+from .datasets import (
+    load_dataset,
+    load_digits_images,
+    make_letters,
+    make_noise_images,
+    parse_classes,
+    split_classes,
+    to_shape,
+)
+from .estimator import GANShieldedOvAClassifier
+from .metrics import evaluate
+
+__all__ = ["METHODS", "BUDGETS", "load_protocol", "run_benchmark", "format_table", "NEAR_OOD"]
+
+#: Method name -> (estimator class, fixed constructor arguments).
+METHODS = {
+    "uqgan": (GANShieldedOvAClassifier, {}),
+    "max_softmax": (SoftmaxClassifier, {"epistemic_score": "max_softmax"}),
+    "entropy": (SoftmaxClassifier, {"epistemic_score": "entropy"}),
+    "ova": (OvAClassifier, {}),
+    "mc_dropout": (MCDropoutClassifier, {"dropout": 0.5, "mc_samples": 50}),
+    "ensemble": (DeepEnsembleClassifier, {"n_members": 5}),
+    "confident": (ConfidentClassifier, {}),
+}
+
+#: (dataset, budget) -> method -> constructor arguments. Baselines get twice the epochs of
+#: UQGAN's stage 2 (UQGAN makes 5 classifier steps per batch, so it still takes more steps).
+BUDGETS = {
+    ("digits", "quick"): {
+        "uqgan": {"cae_max_epochs": 20, "max_epochs": 15, "batch_size": 64},
+        "*": {"max_epochs": 30, "batch_size": 64},
+    },
+    ("digits", "paper"): {
+        "uqgan": {"cae_max_epochs": 200, "max_epochs": 300, "batch_size": 64},
+        "*": {"max_epochs": 300, "batch_size": 64},
+    },
+    ("fashion_mnist", "quick"): {
+        "uqgan": {"cae_max_epochs": 10, "max_epochs": 3, "batch_size": 128},
+        "*": {"max_epochs": 6, "batch_size": 128},
+    },
+    ("fashion_mnist", "paper"): {
+        "uqgan": {"cae_max_epochs": 200, "max_epochs": 20, "batch_size": 256},
+        "*": {"max_epochs": 40, "batch_size": 256},
+    },
+}
+BUDGETS[("mnist", "quick")] = BUDGETS[("fashion_mnist", "quick")]
+BUDGETS[("mnist", "paper")] = BUDGETS[("fashion_mnist", "paper")]
+
+#: Name of the near-OoD set (held-out classes of the same data set).
+NEAR_OOD = "held_out_classes"
+
+
+def _budget(dataset, budget, method):
+    key = (dataset, budget)
+    if key not in BUDGETS:
+        valid = sorted({b for _, b in BUDGETS})
+        raise ValueError(f"budget: expected one of {valid} for dataset {dataset!r}, got {budget!r}.")
+    table = BUDGETS[key]
+    return dict(table.get(method, table["*"]))
+
+
+def load_protocol(dataset="digits", in_classes="0-4", ood=None, root=None, n_train=None, random_state=0):
+    """Load the train/test data and the OoD sets of a benchmark protocol.
+
+    Parameters
+    ----------
+    dataset : {"digits", "fashion_mnist", "mnist"}, default="digits"
+    in_classes : str or list of int, default="0-4"
+        In-distribution classes (e.g. ``"0-4"``); the other classes of the
+        test split form the near-OoD set ``"held_out_classes"``.
+    ood : list of str or None, default=None
+        Which OoD sets to build, from ``"held_out_classes"``, ``"letters"``,
+        ``"noise"``, ``"digits"`` (28x28 protocols) and ``"fashion_mnist"``
+        (MNIST protocol). None: all that apply.
+    root : str or None
+        Data root for torchvision-style files.
+    n_train : int or None
+        Keep a stratified random subset of this many training images (for
+        CPU budgets); None keeps all.
+    random_state : int, default=0
+        Seeds the subset and the synthetic OoD sets.
+
+    Returns
+    -------
+    data : dict
+        ``X_train, y_train, X_test, y_test`` and ``ood`` (name -> images).
+
+    Examples
+    --------
+    >>> data = load_protocol("digits", "0-4")
+    >>> data["X_train"].shape[1:], sorted(data["ood"])
+    ((1, 8, 8), ['held_out_classes', 'letters', 'noise'])
+    """
+    name = dataset.replace("-", "_").lower()
+    if name not in ("digits", "fashion_mnist", "mnist"):
+        raise ValueError(f"dataset: expected 'digits', 'fashion_mnist' or 'mnist', got {dataset!r}.")
+    X_tr, y_tr = load_dataset(name, root=root, train=True)
+    X_te, y_te = load_dataset(name, root=root, train=False)
+    classes = parse_classes(in_classes)
+    X_tr, y_tr, _, _ = split_classes(X_tr, y_tr, classes)
+    X_te, y_te, X_near, _ = split_classes(X_te, y_te, classes)
+    rng = np.random.RandomState(random_state)
+    if n_train is not None and n_train < len(X_tr):
+        from sklearn.model_selection import train_test_split
+
+        X_tr, _, y_tr, _ = train_test_split(X_tr, y_tr, train_size=n_train, stratify=y_tr, random_state=random_state)
+    shape = X_tr.shape[1:]
+    n_ood = min(len(X_te), 2000)
+    available = {"held_out_classes", "letters", "noise"}
+    if name != "digits":
+        available.add("digits")
+    if name == "mnist":
+        available.add("fashion_mnist")
+    wanted = sorted(available) if ood is None else list(ood)
+    unknown = [o for o in wanted if o not in available]
+    if unknown:
+        raise ValueError(f"ood: unknown OoD set(s) {unknown} for dataset {dataset!r}; expected some of {sorted(available)}.")
+    sets = {}
+    for o in wanted:
+        if o == "held_out_classes":
+            if len(X_near) == 0:
+                continue
+            sets[o] = X_near
+        elif o == "letters":
+            per = max(n_ood // 10, 1)
+            letters, _ = make_letters(n_per_letter=per, size=28, random_state=rng.randint(2**31 - 1))
+            sets[o] = to_shape(letters, shape)
+        elif o == "noise":
+            sets[o] = make_noise_images(n_ood, shape=shape, random_state=rng.randint(2**31 - 1))
+        elif o == "digits":
+            d, _ = load_digits_images()
+            sets[o] = to_shape(d, shape)
+        elif o == "fashion_mnist":
+            f, _ = load_dataset("fashion_mnist", root=root, train=False)
+            sets[o] = to_shape(f[:n_ood], shape)
+    return {"X_train": X_tr, "y_train": y_tr, "X_test": X_te, "y_test": y_te, "ood": sets}
+
+
+def _summarize(per_seed):
+    """Mean and std over seeds of every number in a list of nested result dicts."""
+
+    def walk(items):
+        first = items[0]
+        if isinstance(first, dict):
+            return {k: walk([it[k] for it in items]) for k in first}
+        arr = np.asarray(items, dtype=float)
+        return {"mean": float(np.nanmean(arr)) if np.isfinite(arr).any() else float("nan"),
+                "std": float(np.nanstd(arr)) if np.isfinite(arr).any() else float("nan")}
+
+    return walk(per_seed)
+
+
+def run_benchmark(
+    dataset="digits",
+    in_classes="0-4",
+    ood=None,
+    methods=None,
+    seeds=(0, 1, 2),
+    budget="quick",
+    device="cpu",
+    root=None,
+    n_train=None,
+    output=None,
+    verbose=1,
+    overrides=None,
+):
+    """Fit and evaluate every method on a protocol over several seeds.
+
+    Parameters
+    ----------
+    dataset, in_classes, ood, root, n_train
+        See :func:`load_protocol`.
+    methods : list of str or None
+        Keys of :data:`METHODS`; None runs all.
+    seeds : sequence of int, default=(0, 1, 2)
+        One fit per method and seed (``random_state=seed``).
+    budget : {"quick", "paper"}, default="quick"
+        Training budgets from :data:`BUDGETS`.
+    device : str, default="cpu"
+    output : str or None
+        Folder for ``results.json`` and ``results.md``; created if needed.
+    verbose : int, default=1
+        0 silent; 1 one progress line per fit (on stderr).
+    overrides : dict or None
+        method -> extra constructor arguments (e.g. ``{"uqgan": {"lambda_reg": 8}}``).
+
+    Returns
+    -------
+    results : dict
+        ``config``, ``runs`` (method -> list of per-seed metric dicts with
+        ``fit_seconds``) and ``summary`` (method -> mean/std of every metric).
+
+    Examples
+    --------
+    >>> res = run_benchmark("digits", methods=["ova"], seeds=[0], verbose=0)  # doctest: +SKIP
+    >>> sorted(res["summary"]["ova"])  # doctest: +SKIP
+    ['accuracy', 'ece', 'fit_seconds', 'fp_auroc', 'ood']
+    """
+    methods = list(METHODS) if methods is None else list(methods)
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise ValueError(f"methods: unknown method(s) {unknown}; expected some of {list(METHODS)}.")
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds: expected at least one seed, got none.")
+    name = dataset.replace("-", "_").lower()
+    data = load_protocol(name, in_classes, ood=ood, root=root, n_train=n_train)
+    overrides = overrides or {}
+    config = {
+        "dataset": name,
+        "in_classes": parse_classes(in_classes),
+        "ood_sets": {k: int(len(v)) for k, v in data["ood"].items()},
+        "n_train": int(len(data["X_train"])),
+        "n_test": int(len(data["X_test"])),
+        "methods": methods,
+        "seeds": seeds,
+        "budget": budget,
+        "params": {m: {**METHODS[m][1], **_budget(name, budget, m), **overrides.get(m, {})} for m in methods},
+        "device": device,
+        "gan_ova": __version__,
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "threads": torch.get_num_threads(),
+    }
+    runs = {m: [] for m in methods}
+    total = len(methods) * len(seeds)
+    done = 0
+    t_start = time.perf_counter()
+    for seed in seeds:
+        for m in methods:
+            cls, _ = METHODS[m]
+            params = dict(config["params"][m], random_state=seed, device=device)
+            t0 = time.perf_counter()
+            est = cls(**params).fit(data["X_train"], data["y_train"])
+            fit_s = time.perf_counter() - t0
+            res = evaluate(est, data["X_test"], data["y_test"], data["ood"])
+            res["fit_seconds"] = fit_s
+            runs[m].append(res)
+            done += 1
+            if verbose:
+                print(
+                    f"[{done}/{total}] {m:<12} seed {seed}: acc {100 * res['accuracy']:.2f}  "
+                    f"OoD AUROC {100 * res['ood']['pooled']['auroc']:.2f}  fit {fit_s:.1f}s  "
+                    f"(elapsed {time.perf_counter() - t_start:.0f}s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    results = {"config": config, "runs": runs, "summary": {m: _summarize(runs[m]) for m in methods}}
+    if output:
+        os.makedirs(output, exist_ok=True)
+        with open(os.path.join(output, "results.json"), "w") as f:
+            json.dump(results, f, indent=2, default=float)
+        with open(os.path.join(output, "results.md"), "w") as f:
+            f.write(format_table(results) + "\n")
+    return results
+
+
+def _cell(stat):
+    m, s = stat["mean"], stat["std"]
+    if not np.isfinite(m):
+        return "n/a"
+    return f"{100 * m:.2f} ± {100 * s:.2f}"
+
+
+def format_table(results):
+    """The paper-style markdown table (x100, mean ± std over seeds), plus OoD AUROC per set.
+
+    Parameters
+    ----------
+    results : dict
+        As returned by :func:`run_benchmark` (or loaded from its ``results.json``).
+
+    Returns
+    -------
+    table : str
+    """
+    cfg = results["config"]
+    summary = results["summary"]
+    head = (
+        f"{cfg['dataset']} classes {cfg['in_classes']} in; OoD sets {list(cfg['ood_sets'])}; "
+        f"{cfg['n_train']} training images; budget {cfg['budget']}; seeds {cfg['seeds']}\n\n"
+    )
+    cols = ["Acc", "AUROC S/F", "ECE", "OoD AUROC", "AUPR-In", "AUPR-Out", "FPR@95", "fit s"]
+    lines = ["| method | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for m, s in summary.items():
+        p = s["ood"].get("pooled", {})
+        row = [
+            _cell(s["accuracy"]),
+            _cell(s["fp_auroc"]),
+            _cell(s["ece"]),
+            _cell(p["auroc"]) if p else "n/a",
+            _cell(p["aupr_in"]) if p else "n/a",
+            _cell(p["aupr_out"]) if p else "n/a",
+            _cell(p["fpr95"]) if p else "n/a",
+            f"{s['fit_seconds']['mean']:.1f}",
+        ]
+        lines.append(f"| {m} | " + " | ".join(row) + " |")
+    sets = [k for k in cfg["ood_sets"]]
+    if sets:
+        lines += ["", "OoD AUROC per set (near: held-out classes; the rest far):", ""]
+        lines.append("| method | " + " | ".join(sets) + " |")
+        lines.append("|---" * (len(sets) + 1) + "|")
+        for m, s in summary.items():
+            lines.append(f"| {m} | " + " | ".join(_cell(s["ood"][k]["auroc"]) for k in sets) + " |")
+    return head + "\n".join(lines)
