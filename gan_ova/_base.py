@@ -151,11 +151,18 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
             if arr.ndim in (3, 4):
                 input_ndim = arr.ndim
                 nd_shape = (1,) + arr.shape[1:] if arr.ndim == 3 else arr.shape[1:]
-                X = arr.reshape(arr.shape[0], -1)
+                X = arr.reshape(arr.shape[0], int(np.prod(arr.shape[1:])))
             elif arr.ndim > 4:
                 raise ValueError(
                     "X: expected 2-D (n_samples, n_features), 3-D (n, H, W) or 4-D (n, C, H, W) input, "
                     f"got {arr.ndim}-D with shape {arr.shape}."
+                )
+        if not fit and nd_shape is not None:
+            if self.image_shape_ is None:
+                raise ValueError(f"X: this model was fitted on feature vectors; got images of shape {tuple(nd_shape)}.")
+            if tuple(nd_shape) != tuple(self.image_shape_):
+                raise ValueError(
+                    f"X: expected images of shape {tuple(self.image_shape_)} (as in fit), got {tuple(nd_shape)}."
                 )
         kw = dict(accept_sparse=False, dtype="numeric", ensure_min_samples=1)
         if fit:
@@ -187,11 +194,6 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(f"X: images must be at least 4x4 pixels, got shape {image_shape}.")
         else:
             image_shape = self.image_shape_
-            if nd_shape is not None:
-                if image_shape is None:
-                    raise ValueError(f"X: this model was fitted on feature vectors; got images of shape {tuple(nd_shape)}.")
-                if tuple(nd_shape) != tuple(image_shape):
-                    raise ValueError(f"X: expected images of shape {tuple(image_shape)} (as in fit), got {tuple(nd_shape)}.")
 
         if image_shape is not None:
             scale = self._pixel_divisor(meta["uint8"])

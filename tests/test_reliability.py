@@ -1,0 +1,233 @@
+"""Bad input, training faults, interruption, concurrency: clear errors, never a corrupted model."""
+
+import pickle
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gan_ova import GANShieldedOvAClassifier
+from gan_ova.datasets import load_digits_images
+from gan_ova.training import ShieldingNet
+
+IMG = dict(generator_hidden=(32,), critic_hidden=(32,), noise_dim=8, latent_dim=8, cae_max_epochs=2, max_epochs=2, batch_size=32, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = load_digits_images()
+    keep = np.flatnonzero(y < 5)[:200]
+    return X[keep], y[keep]
+
+
+@pytest.fixture(scope="module")
+def model(data):
+    X, y = data
+    return GANShieldedOvAClassifier(**IMG).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def mc_model(data):
+    X, y = data
+    return GANShieldedOvAClassifier(mc_dropout=0.5, mc_samples=5, **IMG).fit(X, y)
+
+
+def _with(X, idx, value):
+    X = X.copy()
+    X.flat[idx] = value
+    return X
+
+
+PREDICT_METHODS = ["predict", "predict_proba", "predict_uncertainty", "score_samples", "decision_function"]
+
+
+# ----------------------------------------------------------------------
+# bad input at fit
+# ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda X, y: (_with(X, 5, np.nan), y), "NaN"),
+        (lambda X, y: (_with(X, 5, np.inf), y), "infinity"),
+        (lambda X, y: (X, np.where(np.arange(len(y)) == 3, np.nan, y.astype(float))), "NaN"),
+        (lambda X, y: (X[None], y), "X: expected 2-D"),
+        (lambda X, y: (X[:, 0, 0, 0], y), "2D array"),
+        (lambda X, y: (X[:0], y[:0]), "0 sample"),
+        (lambda X, y: (X, y[:-1]), "inconsistent numbers of samples"),
+        (lambda X, y: (np.full(X.shape, "a", dtype=object), y), "could not convert|numeric"),
+        (lambda X, y: (X, np.zeros_like(y)), "at least 2 classes"),
+        (lambda X, y: (X[:41], np.r_[np.zeros(40), 1]), "at least 2 examples"),
+        (lambda X, y: (X * 2.0, y), "pixel values span"),
+        (lambda X, y: (X - 0.5, y), "pixel values span"),
+        (lambda X, y: (X, y + 0.5), "Unknown label type|continuous"),
+    ],
+)
+def test_bad_fit_input(data, make, match):
+    X, y = data
+    Xb, yb = make(X, y)
+    with pytest.raises(ValueError, match=match):
+        GANShieldedOvAClassifier(**IMG).fit(Xb, yb)
+
+
+def test_flat_width_must_match_image_shape(data):
+    X, y = data
+    with pytest.raises(ValueError, match=r"image_shape: \(1, 8, 9\) needs 72 features.*X has 64"):
+        GANShieldedOvAClassifier(image_shape=(1, 8, 9), **IMG).fit(X.reshape(len(X), -1), y)
+    with pytest.raises(ValueError, match="image_shape.*does not match"):
+        GANShieldedOvAClassifier(image_shape=(1, 4, 16), **IMG).fit(X, y)
+
+
+def test_batch_size_larger_than_data(data):
+    X, y = data
+    with pytest.raises(ValueError, match="batch_size: 500 is larger than the number of samples \\(200\\)"):
+        GANShieldedOvAClassifier(**dict(IMG, batch_size=500)).fit(X, y)
+
+
+# ----------------------------------------------------------------------
+# bad input at predict: clear error, model unchanged
+# ----------------------------------------------------------------------
+@pytest.mark.parametrize("method", PREDICT_METHODS)
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda X: _with(X, 0, np.nan), "NaN"),
+        (lambda X: X.reshape(len(X), -1)[:, :60], "60 features"),
+        (lambda X: X[:, :, :4, :4], r"expected images of shape \(1, 8, 8\)"),
+        (lambda X: X[:0], "0 sample"),
+        (lambda X: X * 3, "pixel values span"),
+        (lambda X: X[None], "X: expected 2-D"),
+    ],
+)
+def test_bad_predict_input(model, data, method, make, match):
+    X, _ = data
+    before = model.predict_proba(X[:10])
+    with pytest.raises(ValueError, match=match):
+        getattr(model, method)(make(X[:10]))
+    np.testing.assert_array_equal(model.predict_proba(X[:10]), before)
+
+
+def test_unfitted_model_raises(data):
+    from sklearn.exceptions import NotFittedError
+
+    X, _ = data
+    for method in PREDICT_METHODS:
+        with pytest.raises(NotFittedError):
+            getattr(GANShieldedOvAClassifier(), method)(X)
+    with pytest.raises(NotFittedError):
+        GANShieldedOvAClassifier().sample_out_of_class(2)
+
+
+def test_sample_out_of_class_bad_n(model):
+    with pytest.raises(ValueError, match="n_per_class"):
+        model.sample_out_of_class(0)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    shape=st.lists(st.integers(0, 9), min_size=0, max_size=5),
+    dtype=st.sampled_from([np.float32, np.float64, np.int64, np.uint8, object, np.bool_, np.complex64]),
+    fill=st.sampled_from([0.5, np.nan, np.inf, -1.0, 300.0, "x"]),
+)
+def test_malformed_input_never_corrupts(model, data, shape, dtype, fill):
+    """Random malformed input: only ValueError/TypeError, and the fitted model is unchanged."""
+    X, _ = data
+    reference = model.predict_proba(X[:8])
+    try:
+        bad = np.full(shape, fill, dtype=object).astype(dtype) if shape else np.asarray(fill, dtype=object)
+    except (ValueError, TypeError, OverflowError):
+        bad = np.full(shape, fill, dtype=object)
+    for method in ("predict_proba", "predict_uncertainty"):
+        try:
+            out = getattr(model, method)(bad)
+        except (ValueError, TypeError):
+            continue
+        # accepted input must give finite, valid results
+        arr = out if method == "predict_proba" else out.epistemic
+        assert np.all(np.isfinite(arr))
+    np.testing.assert_array_equal(model.predict_proba(X[:8]), reference)
+
+
+# ----------------------------------------------------------------------
+# training faults
+# ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "params, stage",
+    [
+        ({"cae_lr": 1e12}, "stage 1"),
+        ({"lr": 1e20, "critic_lr": 1e20, "generator_lr": 1e20}, "stage 2"),
+    ],
+)
+def test_non_finite_loss_names_stage_and_remedy(data, model, params, stage):
+    X, y = data
+    clf = pickle.loads(pickle.dumps(model))
+    before = clf.predict_proba(X)
+    clf.set_params(**params)
+    with pytest.raises(FloatingPointError, match=rf"{stage}.*epoch \d+, batch \d+.*lower the learning rate"):
+        clf.fit(X, y)
+    # the fitted state is the one from before the failed fit
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+    assert clf.shielding_net_.history[-1, "epoch"] == model.shielding_net_.history[-1, "epoch"]
+
+
+def test_keyboard_interrupt_in_stage_2_keeps_a_usable_model(data, monkeypatch):
+    X, y = data
+    original = ShieldingNet.train_step
+    calls = {"n": 0}
+
+    def interrupted(self, batch, **kw):
+        calls["n"] += 1
+        if calls["n"] > 6:  # 5 batches per epoch: stop inside the second epoch
+            raise KeyboardInterrupt
+        return original(self, batch, **kw)
+
+    monkeypatch.setattr(ShieldingNet, "train_step", interrupted)
+    with pytest.warns(RuntimeWarning, match="interrupted during stage 2 after 2 of 6 epochs"):
+        clf = GANShieldedOvAClassifier(**dict(IMG, max_epochs=6)).fit(X, y)
+    assert clf.fit_interrupted_
+    assert clf.best_epoch_ == 1  # the only epoch that finished and was validated
+    proba = clf.predict_proba(X)
+    assert np.all(np.isfinite(proba)) and np.allclose(proba.sum(1), 1)
+
+
+def test_keyboard_interrupt_in_stage_1_aborts_and_keeps_previous_model(data, model, monkeypatch):
+    X, y = data
+    from gan_ova.training import AutoencoderNet
+
+    clf = pickle.loads(pickle.dumps(model))
+    before = clf.predict_proba(X)
+
+    def boom(self, batch, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(AutoencoderNet, "train_step", boom)
+    with pytest.raises(KeyboardInterrupt):
+        clf.fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+
+
+# ----------------------------------------------------------------------
+# concurrency
+# ----------------------------------------------------------------------
+@pytest.mark.parametrize("which", ["model", "mc_model"])
+def test_concurrent_predict_matches_serial(request, data, which):
+    est = request.getfixturevalue(which)
+    X, _ = data
+    chunks = [X[i : i + 40] for i in range(0, 200, 40)]
+    serial = [est.predict_proba(c) for c in chunks]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        parallel = list(pool.map(est.predict_proba, chunks * 3))
+    for i, p in enumerate(parallel):
+        np.testing.assert_array_equal(p, serial[i % len(chunks)])
+
+
+def test_predictions_do_not_touch_global_rng(mc_model, data):
+    X, _ = data
+    torch.manual_seed(7)
+    a = torch.rand(2)
+    torch.manual_seed(7)
+    mc_model.predict_proba(X[:5])
+    np.testing.assert_array_equal(torch.rand(2), a)
