@@ -304,3 +304,28 @@ def test_evaluate_errors():
         evaluate(FakeEstimator(), X, y, {"a": X_nan})
     with pytest.raises(ValueError, match="predict_proba.*shape"):
         evaluate(FakeEstimator(), X, y[:3], {"a": X_a})
+
+
+def test_evaluate_perfect_accuracy_gives_nan_fp_auroc_with_warning():
+    import warnings as _w
+
+    from sklearn.utils import Bunch
+
+    from gan_ova.metrics import evaluate
+
+    class Perfect:
+        classes_ = np.array([0, 1])
+
+        def predict_proba(self, X):
+            return np.column_stack([1 - X[:, 0], X[:, 0]])
+
+        def predict_uncertainty(self, X):
+            return Bunch(aleatoric=np.full(len(X), 0.1), epistemic=X[:, 1])
+
+    X = np.array([[0.1, 0.1], [0.9, 0.2], [0.2, 0.3]])
+    with pytest.warns(UserWarning, match="fp_auroc is undefined"):
+        res = evaluate(Perfect(), X, [0, 1, 0], {"o": np.array([[0.5, 0.9]])})
+    assert np.isnan(res["fp_auroc"]) and res["accuracy"] == 1.0
+    with _w.catch_warnings():
+        _w.simplefilter("error")
+        assert np.isfinite(evaluate(Perfect(), X, [0, 1, 1], {"o": np.array([[0.5, 0.9]])})["fp_auroc"])

@@ -21,9 +21,19 @@ def _drop(p):
 class LeNet(nn.Module):
     """LeNet-style CNN for small grey (or colour) images, e.g. 28x28 or 32x32.
 
-    conv(32, 5x5) -> ReLU -> maxpool -> conv(64, 5x5) -> ReLU -> maxpool ->
-    FC(512) -> ReLU -> dropout -> FC(n_classes). Padding keeps it valid for
-    images down to 8x8.
+    conv(20, 5x5) -> ReLU -> maxpool -> conv(50, 5x5) -> ReLU -> maxpool ->
+    FC(500) -> ReLU -> dropout -> FC(n_classes), the classic LeNet layout.
+    Images smaller than 16x16 (e.g. scikit-learn's 8x8 digits) get "same"
+    padding so that both poolings fit.
+
+    Parameters
+    ----------
+    input_shape : tuple (C, H, W)
+    n_classes : int
+    dropout : float, default=0.0
+    width : int, default=20
+        Channels of the first convolution; the second has ``2.5 * width``.
+    hidden : int, default=500
 
     Examples
     --------
@@ -32,14 +42,16 @@ class LeNet(nn.Module):
     torch.Size([2, 5])
     """
 
-    def __init__(self, input_shape, n_classes, dropout=0.0, width=32, hidden=512):
+    def __init__(self, input_shape, n_classes, dropout=0.0, width=20, hidden=500):
         super().__init__()
         c, h, w = input_shape
+        pad = 2 if min(h, w) < 16 else 0
+        width2 = int(round(2.5 * width))
         self.features = nn.Sequential(
-            nn.Conv2d(c, width, 5, padding=2),
+            nn.Conv2d(c, width, 5, padding=pad),
             nn.ReLU(),
             nn.MaxPool2d(2),
-            nn.Conv2d(width, 2 * width, 5, padding=2),
+            nn.Conv2d(width, width2, 5, padding=pad),
             nn.ReLU(),
             nn.MaxPool2d(2),
         )

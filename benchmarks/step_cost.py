@@ -1,0 +1,86 @@
+"""Cost of one UQGAN classifier update relative to a plain one-vs-all update.
+
+Both are measured in the same run, on the same backbone, batch and device:
+
+* baseline: one OvA classifier update (forward on the real batch, OvA loss,
+  backward, Adam step) -- what a plain OvA net does per batch;
+* UQGAN: one stage-2 ``train_step`` (``n_critic`` critic steps, one generator
+  step through the frozen decoder and the classifier, ``n_classifier_steps``
+  classifier steps on the real batch plus a generated batch), divided by
+  ``n_classifier_steps`` -- the cost per classifier update.
+
+Usage::
+
+    python benchmarks/step_cost.py                    # digits 8x8, batch 64
+    python benchmarks/step_cost.py --dataset fashion  # Fashion-MNIST 28x28, batch 128
+
+Prints milliseconds per update and the ratio. Never used as a CI gate.
+"""
+
+import argparse
+import time
+
+import numpy as np
+import torch
+
+from gan_ova import GANShieldedOvAClassifier
+from gan_ova.datasets import load_digits_images, load_fashion_mnist
+from gan_ova.losses import ova_classifier_loss
+
+
+def _time(fn, repeats):
+    fn()  # warm-up
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        fn()
+    return (time.perf_counter() - t0) / repeats
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--dataset", choices=["digits", "fashion"], default="digits")
+    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--repeats", type=int, default=20)
+    args = p.parse_args(argv)
+    if args.dataset == "digits":
+        X, y = load_digits_images()
+        bs = args.batch_size or 64
+    else:
+        X, y = load_fashion_mnist(train=False)
+        bs = args.batch_size or 128
+    keep = y < 5
+    X, y = X[keep][:2000], y[keep][:2000]
+    clf = GANShieldedOvAClassifier(cae_max_epochs=1, max_epochs=1, batch_size=bs, random_state=0).fit(X, y)
+    net = clf.shielding_net_
+    onehot = np.eye(5, dtype=np.float32)[y]
+    codes = clf.autoencoder_.encode(X, onehot)
+    z = (codes - clf.latent_mean_) / clf.latent_scale_
+    xb, zb, yb = torch.as_tensor(X[:bs]), torch.as_tensor(z[:bs]), torch.as_tensor(y[:bs])
+    batch = ({"x": xb, "z": zb}, yb)
+
+    f, opt = net.module_, net.optimizer_
+    weights = net.weights_
+
+    def ova_update():
+        f.train()
+        loss = ova_classifier_loss(f(xb), yb, None, weights, 0.6)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    def uqgan_step():
+        net.train_step(batch)
+
+    t_ova = _time(ova_update, args.repeats)
+    t_step = _time(uqgan_step, max(args.repeats // 4, 3))
+    per_update = t_step / net.n_classifier_steps
+    print(f"dataset {args.dataset}, batch {bs}, torch threads {torch.get_num_threads()}, backbone {type(f).__name__}")
+    print(f"plain OvA classifier update          : {1e3 * t_ova:8.2f} ms")
+    print(f"UQGAN stage-2 step ({net.n_critic} critic, 1 gen, {net.n_classifier_steps} cls): {1e3 * t_step:8.2f} ms")
+    print(f"UQGAN cost per classifier update      : {1e3 * per_update:8.2f} ms")
+    print(f"ratio (UQGAN per classifier update / plain OvA update): {per_update / t_ova:.2f}x")
+    print(f"ratio (UQGAN step per real batch / plain OvA update)  : {t_step / t_ova:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
