@@ -13,7 +13,7 @@ shows, for two well separated Gaussians and for two moons,
 
 Run::
 
-    python examples/toy_uncertainty_maps.py            # ~1-2 min on a laptop CPU
+    python examples/toy_uncertainty_maps.py            # a few minutes on a CPU
     python examples/toy_uncertainty_maps.py --quick    # seconds (CI smoke test; rough maps)
 """
 import argparse

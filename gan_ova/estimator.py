@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import warnings
 
 import numpy as np
@@ -13,12 +16,21 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import LRScheduler, ProgressBar
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
+from skorch.history import History
 from torch import nn
 
 from ._base import BaseUQClassifier, check_hidden, check_number, fork_devices
 from .nets.cae import ConvCAE, ResidualCAE
 from .nets.gan import Critic, Generator
-from .training import AutoencoderNet, ShieldDecoder, ShieldingNet
+from .training import (
+    AutoencoderNet,
+    EpochCheckpoint,
+    ShieldDecoder,
+    ShieldingNet,
+    _atomic_torch_save,
+    load_training_state,
+    restore_training_state,
+)
 from .uncertainty import ova_uncertainty
 
 __all__ = ["GANShieldedOvAClassifier"]
@@ -153,6 +165,13 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
     verbose : int, default=0
         0 is silent; 1 or more prints each stage's epoch log (skorch) and a
         progress bar per epoch.
+    checkpoint_dir : str, path or None, default=None
+        Folder for training checkpoints. Stage 1 is saved when it finishes,
+        stage 2 after every epoch (weights, optimizer states, schedule, RNG
+        states). A later ``fit`` with the same data and parameters resumes
+        from there and ends with the same model as an uninterrupted fit; a
+        checkpoint of a different fit is an error, never overwritten. Files
+        are read with ``torch.load(weights_only=True)``.
 
     Attributes
     ----------
@@ -238,6 +257,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         device="cpu",
         random_state=None,
         verbose=0,
+        checkpoint_dir=None,
     ):
         self.backbone = backbone
         self.backbone_kwargs = backbone_kwargs
@@ -269,6 +289,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.checkpoint_dir = checkpoint_dir
 
     # ------------------------------------------------------------------
     # parameter and input validation
@@ -326,6 +347,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         Xf, y, image_shape, input_meta = self._prepare_X(X, fit=True, y=y)
         classes, y_idx, counts = self._encode_labels(y, len(Xf))
         K = len(classes)
+        ckpt = self._checkpoint_paths(Xf, y_idx)
         rng = check_random_state(self.random_state)
         split_seed, torch_seed, mc_seed = (int(s) for s in rng.randint(0, 2**31 - 1, size=3))
 
@@ -341,7 +363,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
                 self.autoencoder_ = None
                 cae_module = None
             else:
-                self.autoencoder_ = self._fit_autoencoder(Xc, y_idx, tr, va, image_shape, K, bs, device)
+                self.autoencoder_ = self._fit_autoencoder(Xc, y_idx, tr, va, image_shape, K, bs, device, ckpt)
                 if getattr(self.autoencoder_, "interrupted_", False):
                     raise KeyboardInterrupt("fit interrupted during stage 1 (autoencoder); nothing was changed.")
                 codes = self.autoencoder_.encode(Xc, np.eye(K, dtype=np.float32)[y_idx])
@@ -360,7 +382,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             decoder = ShieldDecoder(cae_module, self.latent_mean_, self.latent_scale_).to(device)
             # ---- stage 2 ------------------------------------------------
             self.shielding_net_ = self._fit_shielding(
-                Xc, z, y_idx, tr, va, image_shape, K, counts, bs, decoder, device
+                Xc, z, y_idx, tr, va, image_shape, K, counts, bs, decoder, device, ckpt
             )
         self.classes_ = classes
         self.image_shape_ = image_shape
@@ -460,7 +482,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         net.initialize()
         return net
 
-    def _fit_autoencoder(self, Xc, y_idx, tr, va, image_shape, K, bs, device):
+    def _fit_autoencoder(self, Xc, y_idx, tr, va, image_shape, K, bs, device, ckpt=None):
         name = self.autoencoder
         if name == "auto":
             name = "conv" if image_shape[0] == 1 else "residual"
@@ -477,11 +499,30 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             device,
             "stage 1/2: conditional autoencoder",
         )
+        stage1 = ckpt["stage1"] if ckpt else None
+        if stage1 and os.path.exists(stage1):
+            state = self._read_checkpoint(stage1, ckpt["fingerprint"])
+            net.module_.load_state_dict(state["module"])
+            net.history_ = History(state["history"])
+            torch.set_rng_state(state["rng"])
+            if self.verbose:
+                print(f"[gan_ova] stage 1 restored from {stage1}")
+            return net
         if self.cae_max_epochs > 0:
             net.partial_fit({"x": Xc[tr], "y_onehot": onehot[tr]}, Xc[tr])
+        if stage1 and not getattr(net, "interrupted_", False):
+            _atomic_torch_save(
+                {
+                    "module": net.module_.state_dict(),
+                    "history": json.loads(json.dumps(list(net.history), default=float)),
+                    "rng": torch.get_rng_state(),
+                    "extra": {"fingerprint": ckpt["fingerprint"]},
+                },
+                stage1,
+            )
         return net
 
-    def _fit_shielding(self, Xc, z, y_idx, tr, va, image_shape, K, counts, bs, decoder, device):
+    def _fit_shielding(self, Xc, z, y_idx, tr, va, image_shape, K, counts, bs, decoder, device, ckpt=None):
         input_shape = image_shape if image_shape is not None else (Xc.shape[1],)
         module_cls = self._backbone_class(input_shape, image_shape is not None)
         module_kwargs = {"input_shape": tuple(input_shape), "n_classes": K, "dropout": float(self.mc_dropout)}
@@ -502,8 +543,49 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             device,
             "stage 2/2: shielding GAN + one-vs-all classifier",
         )
-        net.partial_fit({"x": Xc[tr], "z": z[tr]}, y_idx[tr])
+        epochs = self.max_epochs
+        if ckpt:
+            stage2 = ckpt["stage2"]
+            extra = {"fingerprint": ckpt["fingerprint"]}
+            net.callbacks_.append(("checkpoint", EpochCheckpoint(stage2, extra).initialize()))
+            if os.path.exists(stage2):
+                done = restore_training_state(net, self._read_checkpoint(stage2, ckpt["fingerprint"]))
+                epochs = max(self.max_epochs - done, 0)
+                if self.verbose:
+                    print(f"[gan_ova] stage 2 resumed from {stage2} after epoch {done}")
+        net.partial_fit({"x": Xc[tr], "z": z[tr]}, y_idx[tr], epochs=epochs)
         return net
+
+    def _checkpoint_paths(self, Xf, y_idx):
+        """Checkpoint file names and the fingerprint of this fit (data + parameters), or None."""
+        if self.checkpoint_dir is None:
+            return None
+        try:
+            os.makedirs(self.checkpoint_dir, exist_ok=True)
+        except (OSError, TypeError) as exc:
+            raise ValueError(
+                f"checkpoint_dir: cannot use {self.checkpoint_dir!r} as a folder for checkpoints ({exc})."
+            ) from exc
+        h = hashlib.sha256()
+        h.update(np.ascontiguousarray(Xf).tobytes())
+        h.update(np.ascontiguousarray(y_idx).tobytes())
+        params = {k: v for k, v in self.get_params().items() if k not in ("verbose", "checkpoint_dir", "device")}
+        h.update(repr(sorted((k, repr(v)) for k, v in params.items())).encode())
+        return {
+            "fingerprint": h.hexdigest(),
+            "stage1": os.path.join(self.checkpoint_dir, "stage1.pt"),
+            "stage2": os.path.join(self.checkpoint_dir, "stage2.pt"),
+        }
+
+    @staticmethod
+    def _read_checkpoint(path, fingerprint):
+        state = load_training_state(path)
+        if state.get("extra", {}).get("fingerprint") != fingerprint:
+            raise ValueError(
+                f"checkpoint_dir: {path} belongs to a different fit (other data or parameters); it is left "
+                "untouched. Pass another checkpoint_dir or delete that folder to start afresh."
+            )
+        return state
 
     # ------------------------------------------------------------------
     # prediction

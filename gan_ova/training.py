@@ -19,6 +19,7 @@ the epoch log.
 from __future__ import annotations
 
 import copy
+import json
 
 import numpy as np
 import torch
@@ -123,9 +124,10 @@ class LinearLRDecay(Callback):
         return self
 
     def on_train_begin(self, net, **kwargs):
-        self.initial_lrs_ = {
-            name: [g["lr"] for g in getattr(net, name + "_").param_groups] for name in net._optimizers
-        }
+        if self.initial_lrs_ is None:  # kept when training resumes from a checkpoint
+            self.initial_lrs_ = {
+                name: [g["lr"] for g in getattr(net, name + "_").param_groups] for name in net._optimizers
+            }
 
     def on_epoch_begin(self, net, dataset_train=None, **kwargs):
         if self.total_ is None:
@@ -176,6 +178,83 @@ class BestClassifierState(Callback):
             net.module_.load_state_dict(self.best_state_)
         # The copy is only needed during training; do not carry it in pickles.
         self.best_state_ = None
+
+
+class EpochCheckpoint(Callback):
+    """Write the complete stage-2 training state to ``path`` after every epoch.
+
+    The file holds the state dicts of the classifier, generator, critic and
+    their optimizers, the history, the learning-rate schedule position, the
+    best-validation state and the RNG states -- everything needed to continue
+    training exactly where it stopped (see :func:`restore_training_state`).
+    It is written to a temporary file and renamed, so a crash while writing
+    never leaves a broken checkpoint. ``extra`` (a dict of plain values) is
+    stored alongside, e.g. a fingerprint of the data and parameters.
+    """
+
+    def __init__(self, path, extra=None):
+        self.path = path
+        self.extra = extra
+
+    def on_epoch_end(self, net, **kwargs):
+        save_training_state(net, self.path, self.extra)
+
+
+def _callback(net, name):
+    return dict(net.callbacks_)[name]
+
+
+def save_training_state(net, path, extra=None):
+    """Save a :class:`ShieldingNet`'s full training state (see :class:`EpochCheckpoint`)."""
+    lr = _callback(net, "lr_decay")
+    best = _callback(net, "best_classifier")
+    state = {
+        "modules": {name: getattr(net, name + "_").state_dict() for name in ("module", "generator", "critic")},
+        "optimizers": {name: getattr(net, name + "_").state_dict() for name in net._optimizers},
+        "history": json.loads(json.dumps(list(net.history), default=float)),  # plain types only
+        "lr_decay": {"step": lr.step_, "total": lr.total_, "initial_lrs": lr.initial_lrs_},
+        "best": {"score": best.best_score_, "epoch": best.best_epoch_, "state": best.best_state_},
+        "rng": torch.get_rng_state(),
+        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+        "extra": extra or {},
+    }
+    _atomic_torch_save(state, path)
+
+
+def _atomic_torch_save(obj, path):
+    """``torch.save`` to a temporary file, then rename: never a half-written file at ``path``."""
+    import os
+
+    tmp = f"{path}.tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def load_training_state(path):
+    """Read a checkpoint written by :func:`save_training_state` (``weights_only=True``: no code runs)."""
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def restore_training_state(net, state):
+    """Put a freshly initialized :class:`ShieldingNet` back into a checkpointed state.
+
+    Returns the number of epochs already trained.
+    """
+    from skorch.history import History
+
+    for name, sd in state["modules"].items():
+        getattr(net, name + "_").load_state_dict(sd)
+    for name, sd in state["optimizers"].items():
+        getattr(net, name + "_").load_state_dict(sd)
+    net.history_ = History(state["history"])
+    lr = _callback(net, "lr_decay")
+    lr.step_, lr.total_, lr.initial_lrs_ = state["lr_decay"]["step"], state["lr_decay"]["total"], state["lr_decay"]["initial_lrs"]
+    best = _callback(net, "best_classifier")
+    best.best_score_, best.best_epoch_, best.best_state_ = state["best"]["score"], state["best"]["epoch"], state["best"]["state"]
+    torch.set_rng_state(state["rng"])
+    if state.get("cuda_rng") is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda_rng"])
+    return len(net.history)
 
 
 class EpochMeans(Callback):
