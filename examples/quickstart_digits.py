@@ -69,11 +69,13 @@ print("\n  set        true  pred  P(pred|x)  aleatoric  epistemic")
 for name, u, labels in (("in (0-4) ", u_in, y_te), ("OoD (5-9)", u_out, y_out)):
     for i in range(3):
         k = u.proba[i].argmax()
-        print(f"  {name}  {labels[i]:>4}  {clf.classes_[k]:>4}  {u.proba[i, k]:9.3f}  {u.aleatoric[i]:9.3f}  {u.epistemic[i]:9.3f}")
+        print(f"  {name}  {labels[i]:>4}  {clf.classes_[k]:>4}  {u.proba[i, k]:9.3f}  "
+              f"{u.aleatoric[i]:9.3f}  {u.epistemic[i]:9.3f}")
 
 # Figure: the epistemic score separates the known from the unseen digits.
 ax = plot_score_histograms(clf, X_te, {"digits 5-9 (OoD)": X_out}, score="epistemic")
 ax.set_title("Digits: epistemic uncertainty, trained on 0-4")
+ax.get_legend().get_texts()[0].set_text(f"digits 0-4, test (n={len(X_te)})")
 path = os.path.join(args.output, "epistemic_histograms.png")
 ax.figure.savefig(path, dpi=120)
 plt.close(ax.figure)

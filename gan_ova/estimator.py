@@ -214,12 +214,14 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
     --------
     >>> from sklearn.datasets import make_blobs
     >>> from gan_ova import GANShieldedOvAClassifier
-    >>> X, y = make_blobs(n_samples=120, centers=[[-3, 0], [3, 0]], random_state=0)
-    >>> clf = GANShieldedOvAClassifier(max_epochs=20, batch_size=32, generator_hidden=(64,),
-    ...                                critic_hidden=(64,), random_state=0).fit(X, y)
+    >>> X, y = make_blobs(n_samples=200, centers=[[-4, 0], [4, 0]], random_state=0)
+    >>> clf = GANShieldedOvAClassifier(
+    ...     max_epochs=30, batch_size=32, random_state=0,
+    ...     lambda_reg=8.0, generator_lr=1e-3, critic_lr=1e-3,  # settings for 2-D data
+    ...     generator_hidden=(128,), critic_hidden=(128,)).fit(X, y)
     >>> clf.score(X, y) > 0.95
     True
-    >>> u = clf.predict_uncertainty([[0.0, 30.0], [3.0, 0.0]])
+    >>> u = clf.predict_uncertainty([[0.0, 30.0], [4.0, 0.0]])
     >>> bool(u.epistemic[0] > u.epistemic[1])   # far from the data: more epistemic uncertainty
     True
     """

@@ -164,7 +164,7 @@ def _normalized_entropy(proba):
     proba = np.asarray(proba, dtype=np.float64)
     k = proba.shape[1]
     plogp = np.where(proba > 0, proba * np.log(np.maximum(proba, _EPS)), 0.0)
-    return np.clip(-plogp.sum(axis=1) / np.log(k), 0.0, 1.0)
+    return np.clip(-plogp.sum(axis=1) / np.log(k), 0.0, 1.0) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 def aleatoric_uncertainty(p, priors=None):

@@ -1,6 +1,5 @@
 """GANShieldedOvAClassifier: API, scikit-learn behaviour, persistence, determinism, real-data fits."""
 
-import io
 import pickle
 
 import joblib

@@ -1,7 +1,6 @@
 """Bad input, training faults, interruption, concurrency: clear errors, never a corrupted model."""
 
 import pickle
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np

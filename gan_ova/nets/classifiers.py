@@ -177,8 +177,8 @@ def set_mc_dropout(module, active):
     Examples
     --------
     >>> m = MLP(input_shape=(2,), n_classes=2, dropout=0.5).eval()
-    >>> set_mc_dropout(m, True)
-    1
+    >>> set_mc_dropout(m, True)  # number of dropout layers switched
+    2
     """
     n = 0
     for m in module.modules():
