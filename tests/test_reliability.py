@@ -1,6 +1,7 @@
 """Bad input, training faults, interruption, concurrency: clear errors, never a corrupted model."""
 
 import pickle
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -230,3 +231,22 @@ def test_predictions_do_not_touch_global_rng(mc_model, data):
     torch.manual_seed(7)
     mc_model.predict_proba(X[:5])
     np.testing.assert_array_equal(torch.rand(2), a)
+
+
+def test_pickle_of_a_cuda_model_loads_without_cuda(model, data, monkeypatch):
+    """skorch-style check: a model whose nets say device='cuda' unpickles on a machine without CUDA."""
+    X, _ = data
+    expected = model.predict_proba(X)
+    clf = pickle.loads(pickle.dumps(model))
+    for net in (clf.autoencoder_, clf.shielding_net_):
+        net.device = "cuda"  # as if fitted on a GPU (the tensors themselves are on the CPU here)
+    clf.device = "cuda"
+    blob = pickle.dumps(clf)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # skorch warns that it falls back to the CPU
+        loaded = pickle.loads(blob)
+    assert str(loaded.shielding_net_.device) == "cpu" and str(loaded.autoencoder_.device) == "cpu"
+    np.testing.assert_array_equal(loaded.predict_proba(X), expected)
+    with pytest.raises(ValueError, match="device.*CUDA is not available"):
+        loaded.fit(*data)
