@@ -12,7 +12,7 @@ Fashion-MNIST is read from local files only (``apt-get install dataset-fashion-m
 
 Run::
 
-    python examples/fashion_mnist_ood.py            # 10 000 training images, several minutes on a CPU
+    python examples/fashion_mnist_ood.py            # 10 000 training images, ~3 min on one CPU core
     python examples/fashion_mnist_ood.py --quick    # 1 500 images, tiny budget (CI smoke test)
 """
 import argparse
@@ -26,12 +26,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from gan_ova import GANShieldedOvAClassifier
-from gan_ova.datasets import load_digits_images, load_fashion_mnist, make_letters, make_noise_images, split_classes
-from gan_ova.datasets import to_shape
+from gan_ova import GANShieldedOvAClassifier, datasets, plotting
 from gan_ova.metrics import evaluate
-from gan_ova.plotting import plot_ood_roc, plot_reliability_diagram, plot_score_histograms, plot_shield_grid
-from gan_ova.plotting import plot_training_curves
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--output", default="outputs/fashion_mnist_ood", help="folder for the figures")
@@ -42,23 +38,23 @@ quick = args.quick or os.environ.get("GAN_OVA_QUICK") == "1"
 os.makedirs(args.output, exist_ok=True)
 
 try:
-    X_train, y_train = load_fashion_mnist(root=args.root, train=True)
-    X_test, y_test = load_fashion_mnist(root=args.root, train=False)
+    X_train, y_train = datasets.load_fashion_mnist(root=args.root, train=True)
+    X_test, y_test = datasets.load_fashion_mnist(root=args.root, train=False)
 except FileNotFoundError as exc:
     print(f"Fashion-MNIST is not available ({exc}).\nInstall it with `apt-get install dataset-fashion-mnist` "
           "or pass --root DIR pointing at the IDX files; skipping this example.")
     sys.exit(0)
 
 n_train, n_test = (1500, 300) if quick else (10000, 5000)
-X_tr, y_tr, _, _ = split_classes(X_train, y_train, "0-4")
+X_tr, y_tr, _, _ = datasets.split_classes(X_train, y_train, "0-4")
 X_tr, _, y_tr, _ = train_test_split(X_tr, y_tr, train_size=n_train, stratify=y_tr, random_state=0)
-X_te, y_te, X_near, _ = split_classes(X_test, y_test, "0-4")
+X_te, y_te, X_near, _ = datasets.split_classes(X_test, y_test, "0-4")
 X_te, y_te, X_near = X_te[:n_test], y_te[:n_test], X_near[:n_test]
 ood = {  # everything 28x28 grey in [0, 1], like the training images
     "Fashion 5-9 (near)": X_near,
-    "letters A-J": make_letters(n_per_letter=n_test // 10, size=28, random_state=0)[0],
-    "digits (upscaled)": to_shape(load_digits_images()[0][:n_test], (1, 28, 28)),
-    "uniform noise": make_noise_images(n_test, shape=(1, 28, 28), random_state=0),
+    "letters A-J": datasets.make_letters(n_per_letter=n_test // 10, size=28, random_state=0)[0],
+    "digits (upscaled)": datasets.to_shape(datasets.load_digits_images()[0][:n_test], (1, 28, 28)),
+    "uniform noise": datasets.make_noise_images(n_test, shape=(1, 28, 28), random_state=0),
 }
 
 budget = dict(cae_max_epochs=10, max_epochs=3, batch_size=128)  # the benchmark's "quick" budget
@@ -80,12 +76,17 @@ def save(fig, name):  # one PNG per figure
     print(f"saved {os.path.join(args.output, name)}")
 
 
-save(plot_ood_roc(clf, X_te, ood).figure, "ood_roc.png")
-save(plot_shield_grid(clf, X_te, y_te, n_per_class=8), "shield_grid.png")
+save(plotting.plot_ood_roc(clf, X_te, ood).figure, "ood_roc.png")
+fig = plotting.plot_shield_grid(clf, X_te, y_te, n_per_class=8)  # rows: real images | generated shields
+names = {f"class {k}": name for k, name in enumerate(["T-shirt", "trouser", "pullover", "dress", "coat"])}
+for ax in fig.axes:
+    ax.yaxis.label.set_text(names.get(ax.get_ylabel(), ax.get_ylabel()))  # keeps the label layout
+save(fig, "shield_grid.png")
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
 for ax, score in zip(axes, ("epistemic", "aleatoric")):
-    plot_score_histograms(clf, X_te, ood, score=score, ax=ax)
+    plotting.plot_score_histograms(clf, X_te, ood, score=score, ax=ax)
+    ax.get_legend().get_texts()[0].set_text(f"Fashion 0-4, test (n={len(X_te)})")
 save(fig, "score_histograms.png")
-save(plot_training_curves(clf), "training_curves.png")
-save(plot_reliability_diagram(np.searchsorted(clf.classes_, y_te), clf.predict_proba(X_te)).figure,
+save(plotting.plot_training_curves(clf), "training_curves.png")
+save(plotting.plot_reliability_diagram(np.searchsorted(clf.classes_, y_te), clf.predict_proba(X_te)).figure,
      "reliability_diagram.png")

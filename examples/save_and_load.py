@@ -16,7 +16,7 @@ They differ in what the saved file is allowed to do when it is loaded:
 
 Run::
 
-    python examples/save_and_load.py            # ~20 s
+    python examples/save_and_load.py            # ~10 s
     python examples/save_and_load.py --quick    # seconds (CI smoke test)
 """
 import argparse
