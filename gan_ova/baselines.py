@@ -55,7 +55,7 @@ from ._base import BaseUQClassifier, check_hidden, check_number, fork_devices
 from .losses import class_weight_matrix, critic_loss, ova_classifier_loss
 from .nets.classifiers import set_mc_dropout
 from .nets.gan import Critic, Generator
-from .training import BestClassifierState, EpochMeans, _check_finite, _ova_val_accuracy
+from .training import BestClassifierState, EpochMeans, _check_finite, _ova_val_accuracy, initialize_gan_optimizers
 from .uncertainty import _normalized_entropy, ova_uncertainty
 
 __all__ = [
@@ -330,18 +330,7 @@ class ConfidentNet(NeuralNet):
         return self
 
     def initialize_optimizer(self, *args, **kwargs):
-        args, kwargs = self.get_params_for_optimizer("optimizer", self.module_.named_parameters())
-        self.optimizer_ = self.optimizer(*args, **kwargs)
-        for name, lr in (("generator", self.generator_lr), ("critic", self.critic_lr)):
-            named = getattr(self, name + "_").named_parameters()
-            args, kwargs = self.get_params_for_optimizer(name + "_optimizer", named)
-            # skorch fills in the classifier's ``lr``; use the component's own
-            # rate unless ``<name>_optimizer__lr`` was passed explicitly.
-            if "lr" not in self.get_params_for(name + "_optimizer"):
-                kwargs["lr"] = lr
-            kwargs.setdefault("betas", (0.0, 0.9))
-            setattr(self, name + "_optimizer_", getattr(self, name + "_optimizer")(*args, **kwargs))
-        return self
+        return initialize_gan_optimizers(self)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y_true = to_tensor(y_true, device=self.device).long()

@@ -297,6 +297,27 @@ class AutoencoderNet(NeuralNet):
         return torch.cat(out).numpy().astype(np.float32)
 
 
+def initialize_gan_optimizers(net):
+    """Create ``optimizer_`` (classifier), ``generator_optimizer_`` and ``critic_optimizer_`` of a GAN net.
+
+    Each gets only its own module's parameters. The generator and critic use
+    their own learning rates (``generator_lr`` / ``critic_lr``; skorch would
+    otherwise fill in the classifier's ``lr``) unless
+    ``<name>_optimizer__lr`` is passed, and Adam betas (0, 0.9) by default.
+    Shared by :class:`ShieldingNet` and the Confident Classifier baseline.
+    """
+    args, kwargs = net.get_params_for_optimizer("optimizer", net.module_.named_parameters())
+    net.optimizer_ = net.optimizer(*args, **kwargs)
+    for name, lr in (("generator", net.generator_lr), ("critic", net.critic_lr)):
+        named = getattr(net, name + "_").named_parameters()
+        args, kwargs = net.get_params_for_optimizer(name + "_optimizer", named)
+        if "lr" not in net.get_params_for(name + "_optimizer"):
+            kwargs["lr"] = lr
+        kwargs.setdefault("betas", (0.0, 0.9))
+        setattr(net, name + "_optimizer_", getattr(net, name + "_optimizer")(*args, **kwargs))
+    return net
+
+
 def _ova_val_accuracy(net, X, y):
     logits = net.forward(X)  # cached validation outputs
     p = torch.sigmoid(logits).double().numpy()
@@ -409,19 +430,7 @@ class ShieldingNet(NeuralNet):
         return self
 
     def initialize_optimizer(self, *args, **kwargs):
-        named = self.module_.named_parameters()
-        args, kwargs = self.get_params_for_optimizer("optimizer", named)
-        self.optimizer_ = self.optimizer(*args, **kwargs)
-        for name, lr in (("generator", self.generator_lr), ("critic", self.critic_lr)):
-            named = getattr(self, name + "_").named_parameters()
-            args, kwargs = self.get_params_for_optimizer(name + "_optimizer", named)
-            # skorch fills in the classifier's ``lr``; use the component's own
-            # rate unless ``<name>_optimizer__lr`` was passed explicitly.
-            if "lr" not in self.get_params_for(name + "_optimizer"):
-                kwargs["lr"] = lr
-            kwargs.setdefault("betas", (0.0, 0.9))
-            setattr(self, name + "_optimizer_", getattr(self, name + "_optimizer")(*args, **kwargs))
-        return self
+        return initialize_gan_optimizers(self)
 
     def _set_training(self, training=True):
         super()._set_training(training)
