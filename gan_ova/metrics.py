@@ -598,8 +598,8 @@ def _get_uncertainty(estimator, X, what):
     return ale, epi
 
 
-def _ood_items(ood_sets):
-    func = "evaluate"
+def _ood_items(ood_sets, func="evaluate"):
+    """``ood_sets`` (dict name -> X, or list of (name, X) pairs) as a checked list of pairs."""
     if ood_sets is None:
         return []
     if isinstance(ood_sets, Mapping):

@@ -128,31 +128,13 @@ def _scores(name, values):
 
 
 def _ood_items(ood_sets, allow_empty=False):
-    """``ood_sets`` (dict name -> X, or list of (name, X) pairs) as a list of pairs."""
-    if ood_sets is None:
-        items = []
-    elif isinstance(ood_sets, Mapping):
-        items = list(ood_sets.items())
-    elif isinstance(ood_sets, (list, tuple)):
-        items = []
-        for k, item in enumerate(ood_sets):
-            if not (isinstance(item, (list, tuple)) and len(item) == 2):
-                raise ValueError(
-                    f"ood_sets: a list must hold (name, X) pairs, got {type(item).__name__} at position {k}."
-                )
-            items.append((item[0], item[1]))
-    else:
-        raise ValueError(
-            f"ood_sets: expected a dict name -> X or a list of (name, X) pairs, got {type(ood_sets).__name__}."
-        )
+    """``ood_sets`` as a list of (name, X) pairs, checked as :func:`gan_ova.metrics.evaluate` does."""
+    from .metrics import _ood_items as _checked_items
+
+    items = _checked_items(ood_sets, func="plotting")
     if not items and not allow_empty:
         raise ValueError("ood_sets: expected at least one out-of-distribution set, got none.")
-    names = [str(name) for name, _ in items]
-    if "pooled" in names:
-        raise ValueError("ood_sets: the name 'pooled' is reserved for all sets together; rename that set.")
-    if len(set(names)) != len(names):
-        raise ValueError(f"ood_sets: names must be unique, got {names}.")
-    return [(str(name), X) for name, X in items]
+    return items
 
 
 def _uncertainty(estimator, X, score, what):
