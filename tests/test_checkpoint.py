@@ -6,17 +6,15 @@ import numpy as np
 import pytest
 
 from gan_ova import GANShieldedOvAClassifier
-from gan_ova.datasets import load_digits_images, make_two_gaussians
+from gan_ova.datasets import make_two_gaussians
 from gan_ova.training import AutoencoderNet, ShieldingNet
 
 CFG = dict(generator_hidden=(32,), critic_hidden=(32,), noise_dim=8, latent_dim=8, cae_max_epochs=2, max_epochs=4, batch_size=32, random_state=0)
 
 
 @pytest.fixture(scope="module")
-def data():
-    X, y = load_digits_images()
-    keep = np.flatnonzero(y < 5)[:200]
-    return X[keep], y[keep]
+def data(digits200):
+    return digits200
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ from sklearn.datasets import make_blobs
 from sklearn.exceptions import NotFittedError
 
 from gan_ova import GANShieldedOvAClassifier
-from gan_ova.datasets import load_digits_images
 from gan_ova.persistence import (
     CONFIG_NAME,
     FORMAT_VERSION,
@@ -37,10 +36,8 @@ def _one_thread():
 
 
 @pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits_images()
-    keep = np.flatnonzero(y < 5)[:200]
-    return X[keep], y[keep]
+def digits(digits200):
+    return digits200
 
 
 @pytest.fixture(scope="module")

@@ -11,17 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gan_ova import GANShieldedOvAClassifier
-from gan_ova.datasets import load_digits_images
 from gan_ova.training import ShieldingNet
 
 IMG = dict(generator_hidden=(32,), critic_hidden=(32,), noise_dim=8, latent_dim=8, cae_max_epochs=2, max_epochs=2, batch_size=32, random_state=0)
 
 
 @pytest.fixture(scope="module")
-def data():
-    X, y = load_digits_images()
-    keep = np.flatnonzero(y < 5)[:200]
-    return X[keep], y[keep]
+def data(digits200):
+    return digits200
 
 
 @pytest.fixture(scope="module")
