@@ -22,6 +22,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
+from ._farfield import squash
 from .nets.classifiers import BACKBONES, default_backbone
 
 __all__ = ["BaseUQClassifier", "check_number", "check_hidden"]
@@ -214,6 +215,8 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
             Xf = X.astype(np.float32)
             if not fit:
                 Xf = (Xf - self.input_mean_) / self.input_scale_
+                if getattr(self, "input_squash_", None):
+                    Xf = squash(Xf, self.input_squash_)
         return (Xf, y, image_shape, meta) if fit else Xf
 
     def _pixel_divisor(self, is_uint8):

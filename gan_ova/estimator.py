@@ -20,7 +20,9 @@ from skorch.history import History
 from torch import nn
 
 from ._base import BaseUQClassifier, check_hidden, check_number, fork_devices
+from ._farfield import SQUASH_SCALE, FarFieldSampler, squash, unsquash
 from .nets.cae import ConvCAE, ResidualCAE
+from .nets.classifiers import MLP
 from .nets.gan import Critic, Generator
 from .training import (
     AutoencoderNet,
@@ -152,6 +154,35 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         Standardize the cached codes per dimension before the GAN and undo it
         before decoding. ``False`` is the reference behaviour; at CPU budgets
         the latent GAN often does not converge without it.
+    scale_lambdas : bool, default=True
+        With ``standardize_latent=True``, divide ``lambda_cl`` and
+        ``lambda_reg`` by the root-mean-square latent standard deviation
+        ``s``. The critic is held to gradient norm 1 in the units it sees,
+        while the classifier term and the angular regularizer pull on the
+        generated codes ``s`` times harder once the codes are divided by
+        ``s``; scaling keeps the balance the reference tuned in raw code
+        units. The values used are ``shielding_net_.lambda_cl`` and
+        ``shielding_net_.lambda_reg``.
+    reconstruction_positives : bool, default=True
+        Add the autoencoder's reconstructions of each real batch as
+        positives of their own head (negatives of the others, like the real
+        images). Without them the classifier learns to reject anything that
+        looks decoded, and the shields teach "decoded" instead of "outside
+        the class". ``False`` is the reference behaviour. No effect on
+        feature vectors (identity autoencoder).
+    far_field : {"auto", "on", "off"}, default="auto"
+        Make the epistemic uncertainty rise away from the data in every
+        direction (see the user guide, "Far from the data"): feature vectors
+        are squashed coordinate-wise into a bounded box after
+        standardization, ``6 * tanh(x / 6)``; every classifier step also sees
+        negatives for every head drawn on spheres around the data (from 1.5x
+        the data's radius to far beyond, in dense and sparse directions); and
+        the ``"mlp"`` backbone gets the mean squared coordinate as an extra
+        input (``radial=True``). ``"auto"`` turns this on for
+        feature vectors and off for images (which are bounded in [0, 1]; far
+        from image data means saturated or noise-like images, which the
+        shields already reject). ``"on"`` also uses far negatives for images
+        (clipped to [0, 1]); ``"off"`` is the paper's behaviour.
     mc_dropout : float in [0, 1), default=0.0
         Dropout rate of the classifier; > 0 also keeps dropout on at test time
         and averages ``mc_samples`` passes (the MC-dropout variant).
@@ -195,6 +226,9 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         The latent standardization (zeros/ones when off).
     input_mean_, input_scale_ : ndarray or None
         Standardization of feature vectors (None for images).
+    input_squash_ : float or None
+        Half-width ``c`` of the squashing ``c * tanh(x / c)`` applied to
+        standardized feature vectors (None: not squashed; see ``far_field``).
     best_epoch_ : int or None
         Stage-2 epoch whose classifier was kept (None without validation).
     fit_interrupted_ : bool
@@ -221,8 +255,11 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
     ...     generator_hidden=(128,), critic_hidden=(128,)).fit(X, y)
     >>> clf.score(X, y) > 0.95
     True
-    >>> u = clf.predict_uncertainty([[0.0, 30.0], [4.0, 0.0]])
-    >>> bool(u.epistemic[0] > u.epistemic[1])   # far from the data: more epistemic uncertainty
+    >>> import numpy as np
+    >>> t = np.linspace(0, 2 * np.pi, 16, endpoint=False)
+    >>> far = 30.0 * np.c_[np.cos(t), np.sin(t)]            # 16 points far from the data, all around
+    >>> typical = np.percentile(clf.predict_uncertainty(X).epistemic, 95)
+    >>> bool(np.mean(clf.predict_uncertainty(far).epistemic > typical) >= 0.9)
     True
     """
 
@@ -254,6 +291,9 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         max_epochs=20,
         validation_fraction=0.2,
         standardize_latent=True,
+        scale_lambdas=True,
+        reconstruction_positives=True,
+        far_field="auto",
         mc_dropout=0.0,
         mc_samples=50,
         device="cpu",
@@ -286,6 +326,9 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         self.max_epochs = max_epochs
         self.validation_fraction = validation_fraction
         self.standardize_latent = standardize_latent
+        self.scale_lambdas = scale_lambdas
+        self.reconstruction_positives = reconstruction_positives
+        self.far_field = far_field
         self.mc_dropout = mc_dropout
         self.mc_samples = mc_samples
         self.device = device
@@ -310,8 +353,11 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         check_number("latent_dim", self.latent_dim, low=1, integer=True, allow=("auto",))
         check_hidden("generator_hidden", self.generator_hidden)
         check_hidden("critic_hidden", self.critic_hidden)
-        if not isinstance(self.standardize_latent, (bool, np.bool_)):
-            raise ValueError(f"standardize_latent: expected True or False, got {self.standardize_latent!r}.")
+        for name in ("standardize_latent", "scale_lambdas", "reconstruction_positives"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ValueError(f"{name}: expected True or False, got {getattr(self, name)!r}.")
+        if not (isinstance(self.far_field, str) and self.far_field in ("auto", "on", "off")):
+            raise ValueError(f"far_field: expected 'auto', 'on' or 'off', got {self.far_field!r}.")
         if self.autoencoder != "auto" and self.autoencoder not in _AUTOENCODERS:
             raise ValueError(
                 f"autoencoder: expected 'auto' or one of {sorted(_AUTOENCODERS)}, got {self.autoencoder!r}."
@@ -360,6 +406,14 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             torch.manual_seed(torch_seed)
             # ---- inputs of the classifier; stage 1 ----------------------
             Xc = self._fit_input_scaler(Xf, image_shape, rows=tr)
+            far = self.far_field == "on" or (self.far_field == "auto" and image_shape is None)
+            sampler = None
+            self.input_squash_ = None
+            if far:
+                sampler = FarFieldSampler.from_data(Xc[tr], "squash" if image_shape is None else "clip")
+                if image_shape is None:
+                    self.input_squash_ = SQUASH_SCALE
+                    Xc = squash(Xc, SQUASH_SCALE)
             if image_shape is None:
                 codes = Xc  # identity autoencoder: the GAN works in (standardized) input space
                 self.autoencoder_ = None
@@ -381,10 +435,11 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             self.latent_mean_ = mean.astype(np.float32)
             self.latent_scale_ = scale.astype(np.float32)
             z = ((codes - self.latent_mean_) / self.latent_scale_).astype(np.float32)
+            lam_div = float(np.sqrt(np.mean(scale**2))) if (self.standardize_latent and self.scale_lambdas) else 1.0
             decoder = ShieldDecoder(cae_module, self.latent_mean_, self.latent_scale_).to(device)
             # ---- stage 2 ------------------------------------------------
             self.shielding_net_ = self._fit_shielding(
-                Xc, z, y_idx, tr, va, image_shape, K, counts, bs, decoder, device, ckpt
+                Xc, z, y_idx, tr, va, image_shape, K, counts, bs, decoder, device, ckpt, sampler, lam_div
             )
         self.classes_ = classes
         self.image_shape_ = image_shape
@@ -447,7 +502,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
 
     def _make_shielding_net(
         self, module, module_kwargs, generator_kwargs, critic_kwargs, decoder, class_counts, batch_size,
-        train_split, device, stage_name=None,
+        train_split, device, stage_name=None, far_sampler=None, lambda_divisor=1.0,
     ):
         """The stage-2 skorch net (initialized, untrained); also used by :mod:`gan_ova.persistence`."""
         net = _InterruptibleShieldingNet(
@@ -460,8 +515,8 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             decoder=decoder,
             n_classes=len(class_counts),
             class_counts=np.asarray(class_counts),
-            lambda_cl=self.lambda_cl,
-            lambda_reg=self.lambda_reg,
+            lambda_cl=self.lambda_cl / lambda_divisor,
+            lambda_reg=self.lambda_reg / lambda_divisor,
             lambda_real=self.lambda_real,
             lambda_gp=self.lambda_gp,
             n_critic=self.n_critic,
@@ -469,6 +524,8 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             noise_dim=generator_kwargs["noise_dim"],
             generator_lr=self.generator_lr,
             critic_lr=self.critic_lr,
+            far_sampler=far_sampler,
+            reconstruction_positives=bool(self.reconstruction_positives),
             optimizer=torch.optim.Adam,
             lr=self.lr,
             max_epochs=self.max_epochs,
@@ -524,10 +581,15 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             )
         return net
 
-    def _fit_shielding(self, Xc, z, y_idx, tr, va, image_shape, K, counts, bs, decoder, device, ckpt=None):
+    def _fit_shielding(
+        self, Xc, z, y_idx, tr, va, image_shape, K, counts, bs, decoder, device, ckpt=None, far_sampler=None,
+        lambda_divisor=1.0,
+    ):
         input_shape = image_shape if image_shape is not None else (Xc.shape[1],)
         module_cls = self._backbone_class(input_shape, image_shape is not None)
         module_kwargs = {"input_shape": tuple(input_shape), "n_classes": K, "dropout": float(self.mc_dropout)}
+        if module_cls is MLP and self.input_squash_ is not None:
+            module_kwargs["radial"] = True  # the distance feature of the far field (see _farfield)
         module_kwargs.update(self.backbone_kwargs or {})
         valid = None
         if va is not None:
@@ -544,6 +606,8 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             valid,
             device,
             "stage 2/2: shielding GAN + one-vs-all classifier",
+            far_sampler,
+            lambda_divisor,
         )
         epochs = self.max_epochs
         if ckpt:
@@ -692,6 +756,77 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         p = np.clip(p, 1e-15, 1 - 1e-15)
         return np.log(p) - np.log1p(-p)
 
+    def shield_diagnostics(self, X, y, n_per_class=256, random_state=0):
+        """Where the shields sit relative to the classes of ``(X, y)``, per class.
+
+        Pass the training data (or other labelled in-distribution data).
+        Everything is measured in the space the GAN works in (the
+        standardized autoencoder codes): see :mod:`gan_ova.diagnostics`. On
+        the boundary, a class's shields have a distance ratio of about 1-3
+        and an own-head probability well above 0.01 and below 0.5, while
+        reconstructions of real examples keep a high own-head probability.
+
+        Parameters
+        ----------
+        X : array-like
+            Same format as in :meth:`fit`.
+        y : array-like of shape (n_samples,)
+            Labels from ``classes_``.
+        n_per_class : int, default=256
+            Fresh shields drawn per class.
+        random_state : int, RandomState instance or None, default=0
+            Seeds the shields' noise (the global torch RNG is untouched).
+
+        Returns
+        -------
+        result : sklearn.utils.Bunch
+            Arrays of shape (n_classes,), in the order of ``classes_``:
+            ``distance_ratio`` (median distance of a shield to its nearest
+            real code of its class over the median nearest-neighbour spacing
+            of that class's codes), ``radius_ratio`` (median distance to the
+            class's mean code, shields over real codes), ``own_head_p`` (mean
+            ``p_y`` of the shields), ``real_head_p`` (of the real examples)
+            and ``reconstruction_head_p`` (of their autoencoder
+            reconstructions); for plots, ``real_codes`` / ``real_labels``,
+            ``shield_codes`` / ``shield_labels`` (class indices), and per
+            class the arrays ``shield_distances`` and ``real_spacings``.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_blobs
+        >>> from gan_ova import GANShieldedOvAClassifier
+        >>> X, y = make_blobs(n_samples=120, centers=[[-4, 0], [4, 0]], random_state=0)
+        >>> clf = GANShieldedOvAClassifier(max_epochs=3, batch_size=32, random_state=0,
+        ...                                generator_hidden=(32,), critic_hidden=(32,)).fit(X, y)
+        >>> d = clf.shield_diagnostics(X, y, n_per_class=64)
+        >>> d.distance_ratio.shape, d.own_head_p.shape
+        ((2,), (2,))
+        """
+        from sklearn.utils import Bunch
+
+        check_is_fitted(self)
+        check_number("n_per_class", n_per_class, low=1, integer=True)
+        Xc = self._prepare_X(X, fit=False)
+        y_arr = np.asarray(y)
+        if y_arr.ndim != 1 or len(y_arr) != len(Xc):
+            raise ValueError(f"y: expected a 1-D array of {len(Xc)} labels, got shape {y_arr.shape}.")
+        known = np.isin(y_arr, self.classes_)
+        if not known.all():
+            raise ValueError(
+                f"y: expected labels from classes_ {self.classes_.tolist()}, got {np.unique(y_arr[~known]).tolist()}."
+            )
+        y_idx = np.searchsorted(self.classes_, y_arr).astype(np.int64)
+        K = len(self.classes_)
+        if self.autoencoder_ is not None:
+            codes = self.autoencoder_.encode(Xc, np.eye(K, dtype=np.float32)[y_idx])
+        else:
+            codes = Xc
+        z = ((codes - self.latent_mean_) / self.latent_scale_).astype(np.float32)
+        seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
+        with self._lock():
+            stats = self.shielding_net_.shield_statistics(Xc, z, y_idx, n_per_class=n_per_class, seed=seed)
+        return Bunch(real_codes=z, real_labels=y_idx, **stats)
+
     def sample_out_of_class(self, n_per_class, random_state=None):
         """Generate shielding examples: the out-of-class samples of each class.
 
@@ -735,6 +870,8 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         finally:
             G.train(was_training)
         if self.image_shape_ is None:
+            if getattr(self, "input_squash_", None):
+                x = unsquash(x, self.input_squash_).astype(np.float32)
             x = x * self.input_scale_ + self.input_mean_
         else:
             scale = 255.0 if (self.pixel_scale == "auto" and self.input_is_uint8_) else (

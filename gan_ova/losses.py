@@ -26,6 +26,7 @@ __all__ = [
     "critic_loss",
     "angular_regularizer",
     "generator_loss",
+    "far_negative_loss",
 ]
 
 
@@ -51,7 +52,7 @@ def class_weight_matrix(class_counts):
     return n[None, :] / n[:, None]
 
 
-def ova_classifier_loss(logits_real, y, logits_fake=None, weights=None, lambda_real=0.6):
+def ova_classifier_loss(logits_real, y, logits_fake=None, weights=None, lambda_real=0.6, y_fake=None):
     """One-vs-all loss on a batch of real and generated examples.
 
     ``L = (1/N) sum_i -log p_{y_i}(x_i)
@@ -73,6 +74,9 @@ def ova_classifier_loss(logits_real, y, logits_fake=None, weights=None, lambda_r
     weights : Tensor of shape (K, K) or None
         ``w[y, k] = n_k / n_y`` (:func:`class_weight_matrix`); ones if None.
     lambda_real : float, default=0.6
+    y_fake : LongTensor of shape (M,) or None
+        Conditioning labels of the generated examples when they differ from
+        ``y`` (e.g. more real examples than generated ones); default ``y``.
 
     Returns
     -------
@@ -99,7 +103,9 @@ def ova_classifier_loss(logits_real, y, logits_fake=None, weights=None, lambda_r
     neg = (w * neg_all * mask).sum() / max(n * (k - 1), 1)
     loss = pos + lambda_real * neg
     if logits_fake is not None:
-        fake = F.softplus(logits_fake[idx, y]).mean()
+        y_fake = y if y_fake is None else y_fake
+        rows = torch.arange(len(y_fake), device=logits_fake.device)
+        fake = F.softplus(logits_fake[rows, y_fake]).mean()
         loss = loss + (1.0 - lambda_real) * fake
     return loss
 
@@ -250,3 +256,26 @@ def generator_loss(critic_fake, logits_fake_own, lambda_cl, reg=None, lambda_reg
     if reg is not None and lambda_reg:
         loss = loss + lambda_reg * reg
     return loss
+
+
+def far_negative_loss(logits_far):
+    """Far-field negatives: every head should reject them.
+
+    ``mean_{i, k} -log(1 - p_k(x_far_i))``, added to the classifier loss
+    with the weight of :class:`gan_ova._farfield.FarFieldSampler`.
+
+    Parameters
+    ----------
+    logits_far : Tensor of shape (M, K)
+
+    Returns
+    -------
+    loss : scalar Tensor
+
+    Examples
+    --------
+    >>> import torch
+    >>> round(float(far_negative_loss(torch.zeros(3, 2))), 4)  # log 2
+    0.6931
+    """
+    return F.softplus(logits_far).mean()

@@ -18,6 +18,9 @@ plot_uncertainty_map
 plot_shield_grid
     Real images of each class next to the generated out-of-class images that
     shield it.
+plot_shield_diagnostics
+    Where the shields sit: real codes and shields of each class in a 2-D
+    projection, and the distances from shields to their class.
 plot_reliability_diagram
     Accuracy per confidence bin against the diagonal, with the ECE.
 plot_roc_curves, plot_ood_roc, plot_fp_roc
@@ -45,6 +48,7 @@ from .metrics import expected_calibration_error
 __all__ = [
     "plot_uncertainty_map",
     "plot_shield_grid",
+    "plot_shield_diagnostics",
     "plot_reliability_diagram",
     "plot_roc_curves",
     "plot_ood_roc",
@@ -471,6 +475,114 @@ def plot_shield_grid(estimator, X, y, n_per_class=8, random_state=0, fig=None):
         x0 = gs[0, start].get_position(fig).x0
         x1 = gs[0, start + n - 1].get_position(fig).x1
         fig.text((x0 + x1) / 2, 1 - (top_in - 0.07) / H, text, ha="center", va="bottom", fontsize="medium")
+    return fig
+
+
+def _pca_2d(points):
+    """Project rows of ``points`` on their two leading principal axes."""
+    centred = points - points.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    basis = vt[:2].T
+    if basis.shape[1] < 2:
+        basis = np.c_[basis, np.zeros(len(basis))]
+    return centred @ basis
+
+
+def plot_shield_diagnostics(estimator, X=None, y=None, diagnostics=None, n_per_class=256, random_state=0,
+                            max_classes=10, fig=None):
+    """Where the shields sit, per class: a 2-D projection and the distance histograms.
+
+    Top row, one panel per class: the real codes of the class (dots) and its
+    shields (crosses), projected on the two principal axes of both together,
+    in the space the GAN works in. Bottom row: the distance of each shield
+    to its nearest real code of the class, against the nearest-neighbour
+    spacing of the real codes (log scale), titled with the class's distance
+    ratio and the own-head probability of its shields and of the
+    reconstructions of its real examples. On the boundary the two histograms
+    overlap or sit about one spacing apart (ratio 1-3) and the shields' own
+    head hesitates (``p`` well above 0.01).
+
+    Parameters
+    ----------
+    estimator : fitted GANShieldedOvAClassifier
+    X, y : array-like, optional
+        Labelled in-distribution data (e.g. the training data), passed to
+        ``estimator.shield_diagnostics``; not needed with ``diagnostics``.
+    diagnostics : Bunch, optional
+        The result of ``estimator.shield_diagnostics(X, y)``, to draw without
+        recomputing.
+    n_per_class : int, default=256
+        Shields per class (when computing).
+    random_state : int, RandomState instance or None, default=0
+    max_classes : int, default=10
+        Draw at most this many classes (the first ones of ``classes_``).
+    fig : matplotlib Figure, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_blobs
+    >>> from gan_ova import GANShieldedOvAClassifier
+    >>> from gan_ova.plotting import plot_shield_diagnostics
+    >>> X, y = make_blobs(n_samples=120, centers=[[-4, 0], [4, 0]], random_state=0)
+    >>> clf = GANShieldedOvAClassifier(max_epochs=3, batch_size=32, random_state=0,
+    ...                                generator_hidden=(32,), critic_hidden=(32,)).fit(X, y)
+    >>> fig = plot_shield_diagnostics(clf, X, y, n_per_class=64)
+    >>> len(fig.axes)
+    4
+    """
+    plt = _pyplot()
+    _fitted(estimator)
+    check_number("max_classes", max_classes, low=1, integer=True)
+    if diagnostics is None:
+        if X is None or y is None:
+            raise ValueError("X, y: expected labelled data to compute the diagnostics, or pass diagnostics=.")
+        if not hasattr(estimator, "shield_diagnostics"):
+            raise ValueError(f"estimator: {type(estimator).__name__} has no shields (no shield_diagnostics).")
+        diagnostics = estimator.shield_diagnostics(X, y, n_per_class=n_per_class, random_state=random_state)
+    d = diagnostics
+    classes = np.asarray(estimator.classes_)
+    K = min(len(classes), int(max_classes))
+    colors = _class_colors(len(classes))
+    if fig is None:
+        fig = plt.figure(figsize=(2.6 * K + 0.6, 5.6), layout="constrained")
+    axes = fig.subplots(2, K, squeeze=False)
+    for k in range(K):
+        real = d.real_codes[d.real_labels == k]
+        sh = d.shield_codes[d.shield_labels == k]
+        ax = axes[0, k]
+        if len(real) + len(sh) >= 2:
+            proj = _pca_2d(np.vstack([real, sh]).astype(float))
+            ax.scatter(*proj[: len(real)].T, s=4, color=colors[k], alpha=0.5, label="real")
+            ax.scatter(*proj[len(real):].T, s=10, marker="x", color="black", alpha=0.6, linewidths=0.8,
+                       label="shields")
+        ax.set_title(f"class {classes[k]}", fontsize="medium")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if k == 0:
+            ax.set_ylabel("codes, 2-D projection")
+            ax.legend(loc="best", fontsize="small", markerscale=2)
+        ax = axes[1, k]
+        spacing, dist = d.real_spacings[k], d.shield_distances[k]
+        pos = np.concatenate([spacing, dist])
+        pos = pos[pos > 0]
+        if pos.size:
+            bins = np.geomspace(pos.min(), pos.max() * 1.01, 30) if pos.max() > pos.min() else 10
+            ax.hist(spacing[spacing > 0], bins=bins, color=colors[k], alpha=0.6, label="real: nearest real")
+            ax.hist(dist[dist > 0], bins=bins, color="black", alpha=0.45, label="shield: nearest real")
+            ax.set_xscale("log")
+        ax.set_title(
+            f"ratio {d.distance_ratio[k]:.2f}\n"
+            f"p shield {d.own_head_p[k]:.3f}, recon {d.reconstruction_head_p[k]:.2f}",
+            fontsize="small",
+        )
+        ax.set_xlabel("distance (GAN space)")
+        if k == 0:
+            ax.set_ylabel("count")
+            ax.legend(loc="best", fontsize="x-small")
     return fig
 
 

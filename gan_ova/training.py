@@ -18,7 +18,6 @@ the epoch log.
 
 from __future__ import annotations
 
-import copy
 import json
 
 import numpy as np
@@ -30,7 +29,7 @@ from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 from torch import nn
 
-from .losses import angular_regularizer, critic_loss, generator_loss, ova_classifier_loss
+from .losses import angular_regularizer, critic_loss, far_negative_loss, generator_loss, ova_classifier_loss
 from .nets.classifiers import set_mc_dropout
 from .uncertainty import class_probabilities
 
@@ -41,6 +40,7 @@ __all__ = [
     "LinearLRDecay",
     "BestClassifierState",
     "EpochMeans",
+    "ShieldDiagnostics",
     "NonFiniteLossError",
 ]
 
@@ -271,6 +271,63 @@ class EpochMeans(Callback):
                 net.history.record(key, float(np.mean(vals)))
 
 
+class ShieldDiagnostics(Callback):
+    """Record where the shields sit after every stage-2 epoch (see :mod:`gan_ova.diagnostics`).
+
+    At the start of training it keeps up to ``max_per_class`` training
+    examples per class (a fixed random subset; released at the end of
+    training, so it never reaches a pickle). After each epoch it draws
+    ``n_per_class`` fresh shields per class and records, per class,
+    ``shield_ratio_per_class`` (distance ratio), ``shield_p_per_class``
+    (own-head probability of the shields) and ``recon_p_per_class``
+    (own-head probability of the reconstructions of real examples), plus
+    their summaries ``shield_ratio`` (median over classes), ``shield_p`` and
+    ``recon_p`` (means), which the epoch log shows.
+
+    Parameters
+    ----------
+    n_per_class : int, default=128
+    max_per_class : int, default=500
+    """
+
+    per_class_keys = ("shield_ratio_per_class", "shield_p_per_class", "recon_p_per_class")
+
+    def __init__(self, n_per_class=128, max_per_class=500):
+        self.n_per_class = n_per_class
+        self.max_per_class = max_per_class
+
+    def initialize(self):
+        self.data_ = None
+        return self
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        if not isinstance(X, dict) or "z" not in X or y is None:
+            self.data_ = None
+            return
+        y = np.asarray(y)
+        rng = np.random.RandomState(0)
+        keep = np.sort(np.concatenate([
+            rng.permutation(np.flatnonzero(y == k))[: self.max_per_class] for k in np.unique(y)
+        ]))
+        self.data_ = (np.asarray(X["x"])[keep], np.asarray(X["z"])[keep], y[keep])
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.data_ is None:
+            return
+        x, z, y = self.data_
+        stats = net.shield_statistics(x, z, y, n_per_class=self.n_per_class, seed=len(net.history))
+        h = net.history
+        h.record("shield_ratio_per_class", [float(v) for v in stats["distance_ratio"]])
+        h.record("shield_p_per_class", [float(v) for v in stats["own_head_p"]])
+        h.record("recon_p_per_class", [float(v) for v in stats["reconstruction_head_p"]])
+        h.record("shield_ratio", float(np.nanmedian(stats["distance_ratio"])))
+        h.record("shield_p", float(np.nanmean(stats["own_head_p"])))
+        h.record("recon_p", float(np.nanmean(stats["reconstruction_head_p"])))
+
+    def on_train_end(self, net, **kwargs):
+        self.data_ = None
+
+
 class AutoencoderNet(NeuralNet):
     """Stage 1: the conditional autoencoder as a skorch net.
 
@@ -350,6 +407,15 @@ class ShieldingNet(NeuralNet):
     noise_dim : int
     generator_optimizer, critic_optimizer : torch optimizer class
     generator_lr, critic_lr : float
+    far_sampler : FarFieldSampler or None, default=None
+        Draws ``far_sampler.per_real`` far-field negatives per real example
+        once per real batch; they are negatives for every head, with loss
+        weight ``far_sampler.weight``. None disables them.
+    reconstruction_positives : bool, default=True
+        Add the decoder's reconstructions of the real batch (decoded from
+        their cached codes) as further positives of their own head, so that
+        "looks decoded" alone does not give a shield away (no effect for
+        feature vectors, whose autoencoder is the identity).
     **kwargs
         Passed to :class:`skorch.NeuralNet` (``lr`` is the classifier's).
     """
@@ -376,10 +442,13 @@ class ShieldingNet(NeuralNet):
         critic_optimizer=torch.optim.Adam,
         generator_lr=1e-4,
         critic_lr=1e-4,
+        far_sampler=None,
+        reconstruction_positives=True,
         **kwargs,
     ):
         kwargs.setdefault("criterion", nn.BCEWithLogitsLoss)
         kwargs.setdefault("predict_nonlinearity", None)
+        kwargs.setdefault("callbacks__print_log__keys_ignored", list(ShieldDiagnostics.per_class_keys))
         # Set before NeuralNet.__init__: skorch refuses torch modules as plain
         # attributes once the net exists.
         self.generator = generator
@@ -398,9 +467,11 @@ class ShieldingNet(NeuralNet):
         self.critic_optimizer = critic_optimizer
         self.generator_lr = generator_lr
         self.critic_lr = critic_lr
+        self.far_sampler = far_sampler
+        self.reconstruction_positives = reconstruction_positives
         super().__init__(module, *args, **kwargs)
 
-    batch_keys = ("critic_loss", "wasserstein", "generator_loss", "regularizer", "classifier_loss")
+    batch_keys = ("critic_loss", "wasserstein", "generator_loss", "regularizer", "classifier_loss", "far_loss")
 
     @property
     def priors(self):
@@ -414,6 +485,7 @@ class ShieldingNet(NeuralNet):
             ("valid_acc", EpochScoring(_ova_val_accuracy, lower_is_better=False, name="valid_acc")),
             ("best_classifier", BestClassifierState()),
             ("lr_decay", LinearLRDecay()),
+            ("shield_diagnostics", ShieldDiagnostics()),
         ]
 
     # -- initialization -------------------------------------------------
@@ -446,14 +518,17 @@ class ShieldingNet(NeuralNet):
         y_true = to_tensor(y_true, device=self.device).long()
         return ova_classifier_loss(y_pred, y_true, None, self.weights_, self.lambda_real)
 
-    def sample_codes(self, y, noise=None):
-        """Generated (standardized) latent codes for class indices ``y``."""
-        y = torch.as_tensor(y, device=self.device).long()
-        if noise is None:
-            noise = torch.rand(len(y), self.noise_dim, device=self.device)
-        return self.generator_(noise, F.one_hot(y, self.n_classes).float())
-
     # -- training -------------------------------------------------------
+    def _fake_batch(self, onehot):
+        """A generated batch of codes, made as the reference does: generator in eval mode, no gradients."""
+        G = self.generator_
+        G.eval()
+        try:
+            with torch.no_grad():
+                return G(torch.rand(len(onehot), self.noise_dim, device=self.device), onehot)
+        finally:
+            G.train(True)
+
     def train_step(self, batch, **fit_params):
         self._set_training(True)
         Xi, yi = unpack_data(batch)
@@ -465,10 +540,9 @@ class ShieldingNet(NeuralNet):
         G, C, f, dec = self.generator_, self.critic_, self.module_, self.decoder_
         rows = torch.arange(n, device=self.device)
 
-        # 1) critic steps, same real batch, fresh noise each step
+        # 1) critic steps on the same real batch and one generated batch
+        z_fake = self._fake_batch(onehot)
         for _ in range(self.n_critic):
-            with torch.no_grad():
-                z_fake = G(torch.rand(n, self.noise_dim, device=self.device), onehot)
             loss_c, wdist = critic_loss(C, z, z_fake, onehot, self.lambda_gp)
             _check_finite(loss_c.detach(), "stage 2 (shielding GAN)", "critic loss", self)
             self.critic_optimizer_.zero_grad()
@@ -481,10 +555,10 @@ class ShieldingNet(NeuralNet):
         for p in f.parameters():
             p.requires_grad_(False)
         try:
-            z_fake = G(torch.rand(n, self.noise_dim, device=self.device), onehot)
-            logits_own = f(dec(z_fake, onehot))[rows, y]
-            reg = angular_regularizer(z_fake, y, z, y) if self.lambda_reg else None
-            loss_g = generator_loss(C(z_fake, onehot), logits_own, self.lambda_cl, reg, self.lambda_reg)
+            z_gen = G(torch.rand(n, self.noise_dim, device=self.device), onehot)
+            logits_own = f(dec(z_gen, onehot))[rows, y]
+            reg = angular_regularizer(z_gen, y, z, y) if self.lambda_reg else None
+            loss_g = generator_loss(C(z_gen, onehot), logits_own, self.lambda_cl, reg, self.lambda_reg)
             _check_finite(loss_g.detach(), "stage 2 (shielding GAN)", "generator loss", self)
             self.generator_optimizer_.zero_grad()
             loss_g.backward()
@@ -495,13 +569,29 @@ class ShieldingNet(NeuralNet):
             for p in f.parameters():
                 p.requires_grad_(True)
 
-        # 3) classifier steps on the real batch and one fresh generated batch
+        # 3) classifier steps on the real batch (plus, optionally, its autoencoder
+        #    reconstructions as positives), one generated batch and (optionally)
+        #    far-field negatives for every head
         with torch.no_grad():
-            x_fake = dec(G(torch.rand(n, self.noise_dim, device=self.device), onehot), onehot)
+            x_fake = dec(self._fake_batch(onehot), onehot)
+            x_pos, y_pos = x, y
+            if self.reconstruction_positives and dec.cae is not None:
+                x_pos, y_pos = torch.cat([x, dec(z, onehot).to(x.dtype)]), torch.cat([y, y])
+        x_neg = x_fake
+        if self.far_sampler is not None:
+            x_far = self.far_sampler.sample(n * self.far_sampler.per_real, device=self.device)
+            x_neg = torch.cat([x_fake, x_far.to(x_fake.dtype)])
+        n_pos = len(y_pos)
+        x_all = torch.cat([x_pos, x_neg.to(x_pos.dtype)])
         for _ in range(self.n_classifier_steps):
-            logits_real = f(x)
-            logits_fake = f(x_fake)
-            loss = ova_classifier_loss(logits_real, y, logits_fake, self.weights_, self.lambda_real)
+            logits = f(x_all)
+            logits_real = logits[:n]
+            loss = ova_classifier_loss(
+                logits[:n_pos], y_pos, logits[n_pos : n_pos + n], self.weights_, self.lambda_real, y_fake=y
+            )
+            if self.far_sampler is not None:
+                far = far_negative_loss(logits[n_pos + n :])
+                loss = loss + self.far_sampler.weight * far
             _check_finite(loss.detach(), "stage 2 (shielding GAN)", "classifier loss", self)
             self.optimizer_.zero_grad()
             loss.backward()
@@ -516,7 +606,94 @@ class ShieldingNet(NeuralNet):
         h.record_batch("generator_loss", float(loss_g.detach()))
         h.record_batch("regularizer", float(reg.detach()) if reg is not None else 0.0)
         h.record_batch("classifier_loss", float(loss.detach()))
+        if self.far_sampler is not None:
+            h.record_batch("far_loss", float(far.detach()))
         return {"loss": loss.detach(), "y_pred": logits_real.detach()}
+
+    def shield_statistics(self, x, z, y, n_per_class=256, seed=0, batch_size=512):
+        """Where the shields sit, per class (see :mod:`gan_ova.diagnostics`).
+
+        Parameters
+        ----------
+        x : array of classifier inputs of real examples
+        z : array of shape (n, latent_dim)
+            Their (standardized) codes, the space the GAN works in.
+        y : array of shape (n,)
+            Their class indices.
+        n_per_class : int, default=256
+            Fresh shields drawn per class (generator in eval mode, noise from
+            a private generator seeded with ``seed``: the global RNG is not
+            touched).
+
+        Returns
+        -------
+        stats : dict
+            ``distance_ratio``, ``radius_ratio``, ``own_head_p``,
+            ``real_head_p``, ``reconstruction_head_p`` (arrays of shape
+            (n_classes,), NaN for a class with fewer than 2 examples), and
+            ``shield_codes`` / ``shield_labels`` / ``shield_distances`` /
+            ``real_spacings`` for plots.
+        """
+        from .diagnostics import distance_ratio, radius_ratio
+
+        K, dev = self.n_classes, self.device
+        G, f, dec = self.generator_, self.module_, self.decoder_
+        modes = (G.training, f.training)
+        G.eval()
+        f.eval()
+        y = np.asarray(y, dtype=np.int64)
+        ys = np.repeat(np.arange(K), n_per_class)
+        gen = torch.Generator().manual_seed(int(seed))
+        noise = torch.rand(len(ys), self.noise_dim, generator=gen)
+
+        def head_p(inputs, labels):
+            out = []
+            for i in range(0, len(labels), batch_size):
+                logits = f(torch.as_tensor(inputs[i : i + batch_size], device=dev))
+                lab = torch.as_tensor(labels[i : i + batch_size], device=dev)
+                out.append(torch.sigmoid(logits.gather(1, lab[:, None]))[:, 0].double().cpu())
+            return torch.cat(out).numpy() if out else np.zeros(0)
+
+        try:
+            with torch.no_grad():
+                onehot_s = F.one_hot(torch.as_tensor(ys, device=dev), K).float()
+                z_s = torch.cat([G(noise[i : i + batch_size].to(dev), onehot_s[i : i + batch_size])
+                                 for i in range(0, len(ys), batch_size)])
+                x_s = torch.cat([dec(z_s[i : i + batch_size], onehot_s[i : i + batch_size])
+                                 for i in range(0, len(ys), batch_size)])
+                p_shield = head_p(x_s, ys)
+                p_real = head_p(x, y)
+                if dec.cae is not None:
+                    zt = torch.as_tensor(np.asarray(z, dtype=np.float32), device=dev)
+                    oh = F.one_hot(torch.as_tensor(y, device=dev), K).float()
+                    x_rec = torch.cat([dec(zt[i : i + batch_size], oh[i : i + batch_size])
+                                       for i in range(0, len(y), batch_size)])
+                    p_rec = head_p(x_rec, y)
+                else:
+                    p_rec = p_real  # identity autoencoder: the reconstruction is the input
+        finally:
+            G.train(modes[0])
+            f.train(modes[1])
+        z_s = z_s.cpu().numpy()
+        stats = {key: np.full(K, np.nan) for key in
+                 ("distance_ratio", "radius_ratio", "own_head_p", "real_head_p", "reconstruction_head_p")}
+        stats["shield_distances"], stats["real_spacings"] = [], []
+        for k in range(K):
+            real_k, sh_k = np.asarray(z)[y == k], z_s[ys == k]
+            stats["own_head_p"][k] = p_shield[ys == k].mean()
+            if (y == k).any():
+                stats["real_head_p"][k] = p_real[y == k].mean()
+                stats["reconstruction_head_p"][k] = p_rec[y == k].mean()
+            if len(real_k) >= 2:
+                ratio, d_s, spacing = distance_ratio(real_k, sh_k)
+                stats["distance_ratio"][k] = ratio
+                stats["radius_ratio"][k] = radius_ratio(real_k, sh_k)
+            else:
+                d_s, spacing = np.zeros(0), np.zeros(0)
+            stats["shield_distances"].append(d_s)
+            stats["real_spacings"].append(spacing)
+        stats["shield_codes"], stats["shield_labels"] = z_s, ys
+        return stats
 
     # -- inference helpers ------------------------------------------------
     def ova_logits(self, X, mc_passes=0, batch_size=None):
@@ -540,7 +717,3 @@ class ShieldingNet(NeuralNet):
         out = torch.stack(passes).numpy()
         return out if mc_passes else out[0]
 
-
-def copy_module(module):
-    """A deep copy of a torch module on the CPU (used to snapshot states)."""
-    return copy.deepcopy(module).cpu()

@@ -127,18 +127,34 @@ class ResNetLN(nn.Module):
 class MLP(nn.Module):
     """Multi-layer perceptron for feature vectors (tabular or 2-D toy data).
 
+    Parameters
+    ----------
+    input_shape : tuple (n_features,)
+    n_classes : int
+    dropout : float, default=0.0
+    hidden : tuple of int, default=(128, 128)
+    radial : bool, default=False
+        Append the mean square of the input coordinates as one more input
+        feature: with bounded (squashed) inputs it lets the network make its
+        outputs fall with the distance from the data's centre in every
+        direction (used with ``far_field``; see :mod:`gan_ova._farfield`).
+
     Examples
     --------
     >>> import torch
     >>> MLP(input_shape=(2,), n_classes=3)(torch.rand(4, 2)).shape
     torch.Size([4, 3])
+    >>> MLP(input_shape=(2,), n_classes=3, radial=True)(torch.rand(4, 2)).shape
+    torch.Size([4, 3])
     """
 
-    def __init__(self, input_shape, n_classes, dropout=0.0, hidden=(128, 128)):
+    def __init__(self, input_shape, n_classes, dropout=0.0, hidden=(128, 128), radial=False):
         super().__init__()
         n_in = 1
         for s in input_shape:
             n_in *= s
+        self.radial = bool(radial)
+        n_in += int(self.radial)
         layers = [nn.Flatten()]
         for n_out in hidden:
             layers += [nn.Linear(n_in, n_out), nn.ReLU(), _drop(dropout)]
@@ -147,6 +163,9 @@ class MLP(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, x):
+        if self.radial:
+            x = x.flatten(1)
+            x = torch.cat([x, x.pow(2).mean(1, keepdim=True)], dim=1)
         return self.net(x)
 
 
