@@ -10,7 +10,10 @@ epistemic, higher = more uncertain) and ``score_samples``.
 from __future__ import annotations
 
 import numbers
+import os
+import sys
 import threading
+import warnings
 
 import numpy as np
 import torch
@@ -24,7 +27,27 @@ from torch import nn
 
 from .nets.classifiers import BACKBONES, default_backbone
 
-__all__ = ["BaseUQClassifier", "check_number", "check_hidden"]
+__all__ = ["BaseUQClassifier", "check_number", "check_hidden", "warn_user"]
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn_user(message, category=UserWarning):
+    """Emit a warning attributed to the first caller outside gan_ova (the user's line, or sklearn's).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     warn_user("batch_size: too large.")
+    >>> str(w[0].message)
+    'batch_size: too large.'
+    """
+    frame, level = sys._getframe(0), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 def check_number(name, value, *, low=None, high=None, low_open=False, integer=False, allow=()):
@@ -246,12 +269,26 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
         if counts.min() < 2:
             rare = [classes[i] for i in np.flatnonzero(counts < 2)]
             raise ValueError(f"y: every class needs at least 2 examples; class(es) {rare} have 1.")
-        if self.batch_size > n_samples:
-            raise ValueError(
-                f"batch_size: {self.batch_size} is larger than the number of samples ({n_samples}); "
-                "pass a smaller batch_size."
-            )
         return classes, y_idx, counts
+
+    def _effective_batch_size(self, n_train, n_samples):
+        """``batch_size``, shrunk (with a UserWarning) to the ``n_train`` training samples if larger.
+
+        The ``batch_size`` parameter itself is left untouched (scikit-learn's
+        convention); the fit uses the returned value.
+        """
+        if self.batch_size <= n_train:
+            return int(self.batch_size)
+        held_out = (
+            f" ({n_samples} samples minus the validation_fraction={self.validation_fraction!r} held out)"
+            if n_train < n_samples
+            else ""
+        )
+        warn_user(
+            f"batch_size: {self.batch_size} is larger than the number of training samples, {n_train}{held_out}; "
+            f"this fit uses batches of {n_train} instead. Pass batch_size <= {n_train} to silence this warning."
+        )
+        return int(n_train)
 
     def _split(self, y_idx, seed):
         """Stratified train/validation indices (validation None when the fraction is 0)."""

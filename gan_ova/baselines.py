@@ -434,8 +434,10 @@ _INPUT_PARAMS_DOC = """backbone : {"auto", "lenet", "resnet", "mlp"} or torch.nn
 _TRAINING_PARAMS_DOC = """lr : float, default=1e-3
         Classifier learning rate (Adam).
     batch_size : int, default=256
-        Must not exceed the number of samples (and be >= 2 for
-        :class:`ConfidentClassifier`, whose generator uses BatchNorm).
+        At least 2 for :class:`ConfidentClassifier` (its generator uses
+        BatchNorm). Larger than the number of training samples (after the
+        validation split), the fit uses all of them per batch and warns; the
+        parameter itself is left unchanged.
     max_epochs : int, default=20
         Passes over the training data.
     validation_fraction : float, default=0.2
@@ -515,7 +517,7 @@ class _NetBaseline(BaseUQClassifier):
                 image_shape=image_shape,
                 input_shape=tuple(input_shape),
                 module_cls=self._backbone_class(input_shape, image_shape is not None),
-                bs=min(self.batch_size, len(tr)),
+                bs=self._effective_batch_size(len(tr), len(Xf)),
                 device=device,
                 torch_seeds=torch_seeds,
             )

@@ -139,7 +139,9 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
     final_lr : float, default=1e-5
         The three stage-2 learning rates decay linearly to this value.
     batch_size : int, default=256
-        Batch size of both stages (must not exceed the number of samples).
+        Batch size of both stages. Larger than the number of training
+        samples (after the validation split), the fit uses all of them per
+        batch and warns; the parameter itself is left unchanged.
     cae_max_epochs : int, default=200
         Stage-1 epochs (reference: 200).
     max_epochs : int, default=20
@@ -354,7 +356,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         split_seed, torch_seed, mc_seed = (int(s) for s in rng.randint(0, 2**31 - 1, size=3))
 
         tr, va = self._split(y_idx, split_seed)
-        bs = min(self.batch_size, len(tr))
+        bs = self._effective_batch_size(len(tr), len(Xf))
 
         with torch.random.fork_rng(devices=fork_devices(device)):
             torch.manual_seed(torch_seed)

@@ -78,10 +78,28 @@ def test_flat_width_must_match_image_shape(data):
         GANShieldedOvAClassifier(image_shape=(1, 4, 16), **IMG).fit(X, y)
 
 
-def test_batch_size_larger_than_data(data):
+def test_batch_size_larger_than_data_is_shrunk_with_a_warning(data):
     X, y = data
-    with pytest.raises(ValueError, match="batch_size: 500 is larger than the number of samples \\(200\\)"):
-        GANShieldedOvAClassifier(**dict(IMG, batch_size=500)).fit(X, y)
+    clf = GANShieldedOvAClassifier(**dict(IMG, batch_size=500))
+    msg = r"batch_size: 500 is larger than the number of training samples, 160 \(200 samples minus the validation_fraction=0.2 held out\); this fit uses batches of 160"
+    with pytest.warns(UserWarning, match=msg):
+        clf.fit(X, y)
+    assert clf.batch_size == 500  # the parameter itself is untouched (scikit-learn convention)
+    assert clf.autoencoder_.batch_size == 160 and clf.shielding_net_.batch_size == 160
+    assert np.allclose(clf.predict_proba(X).sum(1), 1)
+    # without a validation split the batch is the whole data set
+    clf = GANShieldedOvAClassifier(**dict(IMG, batch_size=256, validation_fraction=0.0))
+    with pytest.warns(UserWarning, match=r"batch_size: 256 is larger than the number of training samples, 200; this"):
+        clf.fit(X, y)
+    assert clf.shielding_net_.batch_size == 200 and clf.get_params()["batch_size"] == 256
+
+
+def test_batch_size_that_fits_does_not_warn(data):
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        clf = GANShieldedOvAClassifier(**dict(IMG, batch_size=160)).fit(X, y)
+    assert clf.shielding_net_.batch_size == 160
 
 
 # ----------------------------------------------------------------------
