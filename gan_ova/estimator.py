@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import warnings
@@ -19,7 +20,7 @@ from skorch.helper import predefined_split
 from skorch.history import History
 from torch import nn
 
-from ._base import BaseUQClassifier, check_hidden, check_number, fork_devices
+from ._base import BaseUQClassifier, check_hidden, check_number, fork_devices, warn_user
 from .nets.cae import ConvCAE, ResidualCAE
 from .nets.gan import Critic, Generator
 from .training import (
@@ -158,7 +159,8 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         Dropout rate of the classifier; > 0 also keeps dropout on at test time
         and averages ``mc_samples`` passes (the MC-dropout variant).
     mc_samples : int, default=50
-        Forward passes at test time when ``mc_dropout > 0``.
+        Forward passes at test time when ``mc_dropout > 0``; ignored (with a
+        UserWarning at fit, if changed) when ``mc_dropout=0``.
     device : str or torch.device, default="cpu"
         ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
     random_state : int, RandomState instance or None, default=None
@@ -346,8 +348,19 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         """
         return super().fit(X, y)
 
+    def _warn_ignored_params(self):
+        """UserWarnings for parameters that this combination of parameters ignores."""
+        default = inspect.signature(GANShieldedOvAClassifier.__init__).parameters["mc_samples"].default
+        if self.mc_dropout == 0 and self.mc_samples != default:
+            warn_user(
+                f"mc_samples: {self.mc_samples!r} is ignored because mc_dropout={self.mc_dropout!r} (no MC "
+                "dropout, one deterministic pass); set mc_dropout > 0 (e.g. 0.5) for the MC-dropout variant, "
+                f"or leave mc_samples at its default ({default})."
+            )
+
     def _fit(self, X, y):
         device = self._validate_params()
+        self._warn_ignored_params()
         Xf, y, image_shape, input_meta = self._prepare_X(X, fit=True, y=y)
         classes, y_idx, counts = self._encode_labels(y, len(Xf))
         K = len(classes)

@@ -103,6 +103,24 @@ def test_batch_size_that_fits_does_not_warn(data):
 
 
 # ----------------------------------------------------------------------
+# parameters that other parameters make useless
+# ----------------------------------------------------------------------
+def test_mc_samples_without_mc_dropout_warns(data):
+    X, y = data
+    with pytest.warns(UserWarning, match=r"mc_samples: 10 is ignored because mc_dropout=0.0 .*set mc_dropout > 0"):
+        GANShieldedOvAClassifier(mc_samples=10, **dict(IMG, max_epochs=1)).fit(X, y)
+
+
+@pytest.mark.parametrize("params", [{"mc_dropout": 0.5, "mc_samples": 3}, {}])
+def test_mc_samples_warning_only_when_ignored(data, params):
+    X, y = data
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        GANShieldedOvAClassifier(**params, **dict(IMG, max_epochs=1)).fit(X, y)
+    assert not [w for w in record if "mc_samples" in str(w.message)]
+
+
+# ----------------------------------------------------------------------
 # bad input at predict: clear error, model unchanged
 # ----------------------------------------------------------------------
 @pytest.mark.parametrize("method", PREDICT_METHODS)
