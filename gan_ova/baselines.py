@@ -424,8 +424,10 @@ _INPUT_PARAMS_DOC = """backbone : {"auto", "lenet", "resnet", "mlp"} or torch.nn
         ``input_shape``, ``n_classes`` and ``dropout`` are set by the estimator.
     image_shape : tuple (C, H, W) or None, default=None
         Shape of one image when ``X`` is passed flat ``(n_samples, C*H*W)``.
-        Without it a 2-D ``X`` holds feature vectors; 4-D ``(n, C, H, W)`` and
-        3-D ``(n, H, W)`` inputs are images.
+        Without it a 2-D ``X`` holds feature vectors (with a UserWarning when
+        its columns look like flattened images); 4-D ``(n, C, H, W)`` and 3-D
+        ``(n, H, W)`` inputs are images. A model fitted on images also
+        predicts flat rows ``(n, C*H*W)``.
     pixel_scale : "auto" or float, default="auto"
         Images are divided by it to lie in [0, 1]; ``"auto"``: 255 for uint8,
         1 for floats (which must lie in [0, 1]). Feature vectors are

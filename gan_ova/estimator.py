@@ -95,8 +95,11 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
     image_shape : tuple (C, H, W) or None, default=None
         Shape of one image when ``X`` is passed flat, ``(n_samples, C*H*W)``
         (e.g. behind scikit-learn transformers in a Pipeline). Without it a
-        2-D ``X`` is treated as feature vectors; 4-D ``X`` ``(n, C, H, W)`` and
-        3-D ``X`` ``(n, H, W)`` (grey) are images.
+        2-D ``X`` is treated as feature vectors (with a UserWarning when its
+        columns look like flattened images); 4-D ``X`` ``(n, C, H, W)`` and
+        3-D ``X`` ``(n, H, W)`` (grey) are images. Channels-last ``(n, H, W,
+        C)`` arrays are refused: transpose them. A model fitted on images
+        also predicts flat rows ``(n, C*H*W)``.
     pixel_scale : "auto" or float, default="auto"
         How image pixels are brought to [0, 1] (the range the cAE's sigmoid
         output and the method need). ``"auto"``: uint8 images are divided by
