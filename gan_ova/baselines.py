@@ -45,13 +45,14 @@ from scipy.special import softmax as _softmax
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
-from skorch.callbacks import EpochScoring, ProgressBar
+from skorch.callbacks import EpochScoring
 from skorch.dataset import Dataset, unpack_data
 from skorch.helper import predefined_split
 from skorch.utils import to_tensor
 from torch import nn
 
 from ._base import BaseUQClassifier, check_hidden, check_number, fork_devices
+from ._progress import PlainPrintLog, verbose_callbacks
 from .losses import class_weight_matrix, critic_loss, ova_classifier_loss
 from .nets.classifiers import set_mc_dropout
 from .nets.gan import Critic, Generator
@@ -451,7 +452,10 @@ _TRAINING_PARAMS_DOC = """lr : float, default=1e-3
         Seeds the data split, weight initialization, batch order (and any
         test-time randomness). The global torch RNG is left untouched.
     verbose : int, default=0
-        0 is silent; 1 or more prints skorch's epoch log and a progress bar."""
+        0 is silent; 1 or more prints a plan (epochs x batches per epoch), the
+        expected duration after the first epoch, skorch's epoch log (ANSI
+        colours only on a terminal) and a progress bar over the training
+        batches."""
 
 _ATTRIBUTES_DOC = """classes_ : ndarray of shape (n_classes,)
         Class labels.
@@ -536,7 +540,9 @@ class _NetBaseline(BaseUQClassifier):
         valid = None
         if ctx.va is not None:
             valid = predefined_split(Dataset(ctx.Xc[ctx.va], ctx.y_idx[ctx.va]))
-        callbacks = [("progress_bar", ProgressBar())] if self.verbose else []
+        callbacks = verbose_callbacks(
+            self.verbose, getattr(ctx, "stage", type(self).__name__), len(ctx.tr), ctx.bs, drop_last=drop_last
+        )
         return dict(
             module=ctx.module_cls,
             module__input_shape=ctx.input_shape,
@@ -551,6 +557,7 @@ class _NetBaseline(BaseUQClassifier):
             iterator_train__drop_last=drop_last,
             train_split=valid,
             callbacks=callbacks,
+            callbacks__print_log=PlainPrintLog(),
             device=str(ctx.device),
             verbose=self.verbose,
         )
@@ -905,8 +912,9 @@ class DeepEnsembleClassifier(_NetBaseline):
 
     def _fit_nets(self, ctx):
         nets = []
-        for seed in ctx.torch_seeds:
+        for i, seed in enumerate(ctx.torch_seeds):
             torch.manual_seed(seed)
+            ctx.stage = f"{type(self).__name__} member {i + 1}/{len(ctx.torch_seeds)}"
             nets.append(self._train_softmax_net(ctx))
         self.nets_ = nets
         self.best_epochs_ = [self._best_epoch(net) for net in nets]

@@ -14,13 +14,14 @@ import torch.nn.functional as F
 from scipy.special import expit
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import LRScheduler, ProgressBar
+from skorch.callbacks import LRScheduler
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 from skorch.history import History
 from torch import nn
 
 from ._base import BaseUQClassifier, check_hidden, check_number, fork_devices, warn_user
+from ._progress import PlainPrintLog, verbose_callbacks
 from .nets.cae import ConvCAE, ResidualCAE
 from .nets.gan import Critic, Generator
 from .training import (
@@ -170,8 +171,10 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         Seeds the data split, weight initialization, batch order, GAN noise
         and the MC-dropout masks. The global torch RNG is left untouched.
     verbose : int, default=0
-        0 is silent; 1 or more prints each stage's epoch log (skorch) and a
-        progress bar per epoch.
+        0 is silent; 1 or more prints for each stage a plan (epochs x
+        batches per epoch), after the first epoch the expected duration,
+        skorch's epoch log (ANSI colours only on a terminal) and a progress
+        bar over each epoch's training batches.
     checkpoint_dir : str, path or None, default=None
         Folder for training checkpoints. Stage 1 is saved when it finishes,
         stage 2 after every epoch (weights, optimizer states, schedule, RNG
@@ -423,14 +426,13 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             )
         return self
 
-    def _callbacks(self, stage_name=None):
-        if self.verbose:
-            if stage_name:
-                print(f"[gan_ova] {stage_name}")
-            return [("progress_bar", ProgressBar())]
-        return []
+    def _callbacks(self, stage_name=None, n_train=None, batch_size=None):
+        """Progress callbacks for ``verbose >= 1`` (both stages drop the last incomplete batch)."""
+        return verbose_callbacks(self.verbose, stage_name or "training", n_train, batch_size, drop_last=True)
 
-    def _make_autoencoder_net(self, module, module_kwargs, batch_size, train_split, device, stage_name=None):
+    def _make_autoencoder_net(
+        self, module, module_kwargs, batch_size, train_split, device, stage_name=None, n_train=None
+    ):
         """The stage-1 skorch net (initialized, untrained); also used by :mod:`gan_ova.persistence`."""
         E = max(self.cae_max_epochs, 1)
         callbacks = [
@@ -442,7 +444,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
                     gamma=0.1,
                 ),
             )
-        ] + self._callbacks(stage_name)
+        ] + self._callbacks(stage_name, n_train, batch_size)
         net = _InterruptibleAutoencoderNet(
             module=module,
             **{f"module__{k}": v for k, v in module_kwargs.items()},
@@ -455,6 +457,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             iterator_train__drop_last=True,
             train_split=train_split,
             callbacks=callbacks,
+            callbacks__print_log=PlainPrintLog(),
             predict_nonlinearity=None,
             device=str(device),
             verbose=self.verbose,
@@ -465,7 +468,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
 
     def _make_shielding_net(
         self, module, module_kwargs, generator_kwargs, critic_kwargs, decoder, class_counts, batch_size,
-        train_split, device, stage_name=None,
+        train_split, device, stage_name=None, n_train=None,
     ):
         """The stage-2 skorch net (initialized, untrained); also used by :mod:`gan_ova.persistence`."""
         net = _InterruptibleShieldingNet(
@@ -494,7 +497,8 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             iterator_train__shuffle=True,
             iterator_train__drop_last=True,
             train_split=train_split,
-            callbacks=self._callbacks(stage_name),
+            callbacks=self._callbacks(stage_name, n_train, batch_size),
+            callbacks__print_log=PlainPrintLog(),
             callbacks__lr_decay__final_lr=self.final_lr,
             device=str(device),
             verbose=self.verbose,
@@ -518,6 +522,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             valid,
             device,
             "stage 1/2: conditional autoencoder",
+            n_train=len(tr),
         )
         stage1 = ckpt["stage1"] if ckpt else None
         if stage1 and os.path.exists(stage1):
@@ -562,6 +567,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             valid,
             device,
             "stage 2/2: shielding GAN + one-vs-all classifier",
+            n_train=len(tr),
         )
         epochs = self.max_epochs
         if ckpt:

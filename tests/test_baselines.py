@@ -244,6 +244,21 @@ def test_batch_size_larger_than_data_is_shrunk_with_a_warning(name):
     assert np.allclose(clf.predict_proba(X).sum(1), 1)
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_verbose_prints_a_plan_and_counts_training_batches(name, capsys):
+    X, y = _data("blobs")  # 120 training samples, batches of 32
+    _make(name, "blobs", max_epochs=2).fit(X, y)
+    out = capsys.readouterr()
+    assert out.out == "" and out.err == ""
+    _make(name, "blobs", max_epochs=2, verbose=1).fit(X, y)
+    out = capsys.readouterr()
+    batches = 3 if name == "confident" else 4  # the Confident classifier drops the last incomplete batch
+    label = "DeepEnsembleClassifier member 1/2" if name == "ensemble" else type(CLASSES[name]()).__name__
+    assert f"[gan_ova] {label}: 2 epochs x {batches} batches per epoch (batch size 32, 120 training samples)" in out.out
+    assert "first epoch took" in out.out and "\x1b[" not in out.out  # stdout is not a terminal: no colours
+    assert f"0/{batches} [" in out.err and "0/5 [" not in out.err  # validation batches are not counted
+
+
 def test_no_validation_keeps_last_state():
     X, y = _data("blobs")
     clf = _make("softmax", "blobs", validation_fraction=0.0, max_epochs=1).fit(X, y)
