@@ -1,8 +1,10 @@
-"""gan_ova.predict_uncertainty: uncertainties through Pipelines and fitted searches."""
+"""gan_ova.predict_uncertainty and scikit-learn's / MAPIE's composite tools around a fitted model."""
 
 import numpy as np
 import pytest
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.datasets import load_digits
+from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -11,6 +13,7 @@ from sklearn.preprocessing import FunctionTransformer
 import gan_ova
 from gan_ova import GANShieldedOvAClassifier, predict_uncertainty
 from gan_ova.baselines import SoftmaxClassifier
+from gan_ova.datasets import load_digits_images
 
 IMG = dict(generator_hidden=(32,), critic_hidden=(32,), noise_dim=8, latent_dim=8, cae_max_epochs=2, max_epochs=2, batch_size=32, random_state=0)
 # kw_args instead of a lambda: the pipeline stays picklable
@@ -29,6 +32,21 @@ def flat_digits():
 def pipe(flat_digits):
     X, y = flat_digits
     return Pipeline([("clip", CLIP), ("uqgan", GANShieldedOvAClassifier(image_shape=(1, 8, 8), pixel_scale=16, **IMG))]).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def digits_split():
+    """All ten digits as (n, 1, 8, 8) images, split into train / calibration / test."""
+    X, y = load_digits_images()
+    idx = np.random.RandomState(0).permutation(len(X))
+    tr, cal, te = idx[:900], idx[900:1350], idx[1350:]
+    return (X[tr], y[tr]), (X[cal], y[cal]), (X[te], y[te])
+
+
+@pytest.fixture(scope="module")
+def digits_model(digits_split):
+    (X, y), _, _ = digits_split
+    return GANShieldedOvAClassifier(**dict(IMG, max_epochs=3)).fit(X, y)
 
 
 # ----------------------------------------------------------------------
@@ -83,3 +101,47 @@ def test_final_step_without_predict_uncertainty_is_a_type_error(pipe, flat_digit
         predict_uncertainty(sk[-1], X)
     with pytest.raises(TypeError, match="got Pipeline whose final estimator is 'passthrough'"):
         predict_uncertainty(Pipeline([("clip", CLIP), ("last", "passthrough")]), X)
+
+
+# ----------------------------------------------------------------------
+# scikit-learn's calibration around a fitted model
+# ----------------------------------------------------------------------
+def test_calibrated_classifier_cv_with_frozen_estimator(digits_model, digits_split):
+    _, (X_cal, y_cal), (X_te, y_te) = digits_split
+    cal = CalibratedClassifierCV(FrozenEstimator(digits_model), method="sigmoid").fit(X_cal, y_cal)
+    proba = cal.predict_proba(X_te)
+    assert proba.shape == (len(X_te), 10)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    assert cal.score(X_te, y_te) >= 0.8
+    # calibration changes predict_proba only: the uncertainties come from the model itself
+    with pytest.raises(TypeError, match="no predict_uncertainty method"):
+        predict_uncertainty(cal, X_te)
+    assert predict_uncertainty(FrozenEstimator(digits_model), X_te[:3]).epistemic.shape == (3,)
+
+
+# ----------------------------------------------------------------------
+# MAPIE conformal prediction sets (flat rows: MAPIE compares X.shape[1] with n_features_in_)
+# ----------------------------------------------------------------------
+def test_image_models_accept_flat_rows_at_predict(digits_model, digits_split):
+    """The recipe MAPIE needs: a model fitted on images predicts flat rows of C*H*W pixels identically."""
+    (X, y), _, (X_te, _) = digits_split
+    flat = X_te.reshape(len(X_te), -1)
+    for method in ("predict_proba", "decision_function", "score_samples"):
+        np.testing.assert_array_equal(getattr(digits_model, method)(flat), getattr(digits_model, method)(X_te))
+    grey = SoftmaxClassifier(max_epochs=1, batch_size=64, random_state=0).fit(X[:, 0], y)  # fitted on (n, H, W)
+    np.testing.assert_array_equal(grey.predict_proba(flat), grey.predict_proba(X_te[:, 0]))
+    with pytest.raises(ValueError, match="60 features"):
+        digits_model.predict_proba(flat[:, :60])
+
+
+def test_mapie_split_conformal_sets_cover(digits_model, digits_split):
+    classification = pytest.importorskip("mapie.classification")
+    _, (X_cal, y_cal), (X_te, y_te) = digits_split
+    flat = lambda a: a.reshape(len(a), -1)  # noqa: E731
+    mapie = classification.SplitConformalClassifier(digits_model, confidence_level=0.9, prefit=True)
+    mapie.conformalize(flat(X_cal), y_cal)
+    y_pred, sets = mapie.predict_set(flat(X_te))
+    np.testing.assert_array_equal(y_pred, digits_model.predict(X_te))
+    coverage = sets[np.arange(len(y_te)), y_te, 0].mean()
+    assert coverage >= 0.85, coverage  # target 0.9 (alpha = 0.1), on 447 held-out images
+    assert sets[:, :, 0].sum(axis=1).mean() < 3  # informative sets, not all ten classes
