@@ -26,7 +26,7 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from gan_ova import GANShieldedOvAClassifier
+from gan_ova import GANShieldedOvAClassifier, predict_uncertainty
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--output", default="outputs/pipeline_gridsearch", help="folder for the results table")
@@ -68,10 +68,11 @@ print("\n".join(rows))
 print(f"best params       : {search.best_params_}")
 print(f"best CV accuracy  : {search.best_score_:.3f}")
 # The refitted best pipeline predicts on flat rows. Pipeline does not forward
-# predict_uncertainty, so transform with the preprocessing steps, then ask the last step.
+# predict_uncertainty (pipe.predict_uncertainty raises AttributeError); gan_ova.predict_uncertainty
+# runs the preprocessing steps and asks the last step (it also takes the fitted search itself).
 best = search.best_estimator_
 print(f"test accuracy     : {best.score(X_te, y_te):.3f}")
-u = best[-1].predict_uncertainty(best[:-1].transform(X_te))
+u = predict_uncertainty(best, X_te)
 print(f"mean epistemic / aleatoric on the test rows: {u.epistemic.mean():.3f} / {u.aleatoric.mean():.3f}")
 path = os.path.join(args.output, "cv_results.csv")
 with open(path, "w") as f:

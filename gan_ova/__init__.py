@@ -2,11 +2,13 @@
 
 The main entry point is :class:`GANShieldedOvAClassifier`, a scikit-learn
 estimator giving class probabilities, aleatoric and epistemic uncertainty in
-one forward pass.
+one forward pass. :func:`predict_uncertainty` gets those uncertainties through
+a scikit-learn ``Pipeline`` too.
 """
 
+from ._compose import predict_uncertainty
 from .estimator import GANShieldedOvAClassifier
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["GANShieldedOvAClassifier", "__version__"]
+__all__ = ["GANShieldedOvAClassifier", "predict_uncertainty", "__version__"]

@@ -9,8 +9,12 @@ epistemic, higher = more uncertain) and ``score_samples``.
 
 from __future__ import annotations
 
+import math
 import numbers
+import os
+import sys
 import threading
+import warnings
 
 import numpy as np
 import torch
@@ -25,7 +29,27 @@ from torch import nn
 from ._farfield import squash
 from .nets.classifiers import BACKBONES, default_backbone
 
-__all__ = ["BaseUQClassifier", "check_number", "check_hidden"]
+__all__ = ["BaseUQClassifier", "check_number", "check_hidden", "warn_user"]
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn_user(message, category=UserWarning):
+    """Emit a warning attributed to the first caller outside gan_ova (the user's line, or sklearn's).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     warn_user("batch_size: too large.")
+    >>> str(w[0].message)
+    'batch_size: too large.'
+    """
+    frame, level = sys._getframe(0), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 def check_number(name, value, *, low=None, high=None, low_open=False, integer=False, allow=()):
@@ -80,6 +104,64 @@ def fork_devices(device):
     """Devices whose RNG ``torch.random.fork_rng`` must save for ``device``."""
     dev = torch.device(device)
     return [dev] if dev.type == "cuda" else []
+
+
+def _check_channels_first(arr):
+    """Refuse channels-last images ``(n, H, W, C)``, which would be read as ``C=H`` channels of ``W x C`` pixels.
+
+    A 4-D array whose last axis is 1 or 3 cannot hold valid channels-first
+    images (images are at least 4 pixels wide), so it is channels-last.
+    """
+    if arr.ndim == 4 and arr.shape[-1] in (1, 3) and arr.shape[1] not in (1, 3):
+        raise ValueError(
+            f"X: got 4-D input of shape {arr.shape}, which looks channels-last (n, H, W, C) with C={arr.shape[-1]}; "
+            "gan_ova expects channels-first images (n, C, H, W). Transpose them: X.transpose(0, 3, 1, 2)."
+        )
+
+
+def _pixel_like(X):
+    """How the values of ``X`` look like pixels: the ``pixel_scale`` advice, or None if they do not."""
+    if X.size == 0:
+        return None
+    lo, hi = float(X.min()), float(X.max())
+    if lo < 0 or hi > 255:
+        return None
+    if X.dtype == np.uint8 or hi <= 1:
+        return ("values in [0, 1]" if X.dtype != np.uint8 else "uint8 values"), ""
+    integral = X.dtype.kind in "ui" or bool(np.all(X == np.floor(X)))
+    if not integral:
+        return None
+    if hi <= 16:
+        return "integers in 0..16 (like scikit-learn's digits)", " and pixel_scale=16"
+    return "integers in 0..255", " and pixel_scale=255"
+
+
+def _warn_if_flat_images(X):
+    """UserWarning when 2-D ``X`` without ``image_shape`` looks like flattened images.
+
+    The column count is ``H*H`` (grey) or ``3*H*H`` (colour) with ``H >= 8``
+    and every value looks like a pixel (see :func:`_pixel_like`).
+    """
+    n_cols = X.shape[1]
+    shape = None
+    for channels in (1, 3):
+        if n_cols % channels == 0:
+            side = math.isqrt(n_cols // channels)
+            if side >= 8 and side * side * channels == n_cols:
+                shape = (channels, side, side)
+    if shape is None:
+        return
+    pixels = _pixel_like(X)
+    if pixels is None:
+        return
+    what, scale_hint = pixels
+    warn_user(
+        f"X: {n_cols} columns, all {what}, look like flattened {shape[1]}x{shape[2]} "
+        f"{'grey' if shape[0] == 1 else 'colour'} images, but without image_shape they are fitted as "
+        "feature vectors (no autoencoder, MLP backbone). If each row is an image, pass "
+        f"image_shape={shape}{scale_hint} (or pass the images unflattened, (n, C, H, W)); if they are "
+        "feature vectors, ignore this warning."
+    )
 
 
 class BaseUQClassifier(ClassifierMixin, BaseEstimator):
@@ -149,6 +231,9 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
         input_ndim = 2
         if not hasattr(X, "iloc") and not hasattr(X, "tocsr"):
             arr = X if isinstance(X, np.ndarray) else np.asarray(X)
+            _check_channels_first(arr)
+            if not fit:
+                self._check_not_a_single_image(arr)
             if arr.ndim in (3, 4):
                 input_ndim = arr.ndim
                 nd_shape = (1,) + arr.shape[1:] if arr.ndim == 3 else arr.shape[1:]
@@ -173,6 +258,8 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
         if X.dtype.kind not in "uif":
             raise ValueError(f"X: expected numeric values, got dtype {X.dtype}.")
         meta = {"uint8": bool(X.dtype == np.uint8), "ndim": input_ndim}
+        if fit and nd_shape is None and self.image_shape is None:
+            _warn_if_flat_images(X)
 
         if fit:
             if nd_shape is not None:
@@ -219,6 +306,22 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
                     Xf = squash(Xf, self.input_squash_)
         return (Xf, y, image_shape, meta) if fit else Xf
 
+    def _check_not_a_single_image(self, arr):
+        """At predict time: a lone image of the fitted shape, without the batch axis, is an error that says so."""
+        shape = getattr(self, "image_shape_", None)
+        if shape is None:
+            return
+        shape = tuple(shape)
+        single = (arr.ndim == 3 and arr.shape == shape and shape[0] != 1) or (
+            arr.ndim == 2 and shape[0] == 1 and arr.shape == shape[1:]
+        )
+        if single:
+            raise ValueError(
+                f"X: got one image of shape {arr.shape}, but predict-type methods expect a batch of images, "
+                f"shape (n_samples, {', '.join(str(s) for s in shape)}); add the batch axis: X[None] "
+                "(or X[np.newaxis])."
+            )
+
     def _pixel_divisor(self, is_uint8):
         if self.pixel_scale == "auto":
             return 255.0 if is_uint8 else 1.0
@@ -249,12 +352,26 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
         if counts.min() < 2:
             rare = [classes[i] for i in np.flatnonzero(counts < 2)]
             raise ValueError(f"y: every class needs at least 2 examples; class(es) {rare} have 1.")
-        if self.batch_size > n_samples:
-            raise ValueError(
-                f"batch_size: {self.batch_size} is larger than the number of samples ({n_samples}); "
-                "pass a smaller batch_size."
-            )
         return classes, y_idx, counts
+
+    def _effective_batch_size(self, n_train, n_samples):
+        """``batch_size``, shrunk (with a UserWarning) to the ``n_train`` training samples if larger.
+
+        The ``batch_size`` parameter itself is left untouched (scikit-learn's
+        convention); the fit uses the returned value.
+        """
+        if self.batch_size <= n_train:
+            return int(self.batch_size)
+        held_out = (
+            f" ({n_samples} samples minus the validation_fraction={self.validation_fraction!r} held out)"
+            if n_train < n_samples
+            else ""
+        )
+        warn_user(
+            f"batch_size: {self.batch_size} is larger than the number of training samples, {n_train}{held_out}; "
+            f"this fit uses batches of {n_train} instead. Pass batch_size <= {n_train} to silence this warning."
+        )
+        return int(n_train)
 
     def _split(self, y_idx, seed):
         """Stratified train/validation indices (validation None when the fraction is 0)."""

@@ -45,13 +45,14 @@ from scipy.special import softmax as _softmax
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
-from skorch.callbacks import EpochScoring, ProgressBar
+from skorch.callbacks import EpochScoring
 from skorch.dataset import Dataset, unpack_data
 from skorch.helper import predefined_split
 from skorch.utils import to_tensor
 from torch import nn
 
 from ._base import BaseUQClassifier, check_hidden, check_number, fork_devices
+from ._progress import PlainPrintLog, verbose_callbacks
 from .losses import class_weight_matrix, critic_loss, ova_classifier_loss
 from .nets.classifiers import set_mc_dropout
 from .nets.gan import Critic, Generator
@@ -424,8 +425,10 @@ _INPUT_PARAMS_DOC = """backbone : {"auto", "lenet", "resnet", "mlp"} or torch.nn
         ``input_shape``, ``n_classes`` and ``dropout`` are set by the estimator.
     image_shape : tuple (C, H, W) or None, default=None
         Shape of one image when ``X`` is passed flat ``(n_samples, C*H*W)``.
-        Without it a 2-D ``X`` holds feature vectors; 4-D ``(n, C, H, W)`` and
-        3-D ``(n, H, W)`` inputs are images.
+        Without it a 2-D ``X`` holds feature vectors (with a UserWarning when
+        its columns look like flattened images); 4-D ``(n, C, H, W)`` and 3-D
+        ``(n, H, W)`` inputs are images. A model fitted on images also
+        predicts flat rows ``(n, C*H*W)``.
     pixel_scale : "auto" or float, default="auto"
         Images are divided by it to lie in [0, 1]; ``"auto"``: 255 for uint8,
         1 for floats (which must lie in [0, 1]). Feature vectors are
@@ -434,8 +437,10 @@ _INPUT_PARAMS_DOC = """backbone : {"auto", "lenet", "resnet", "mlp"} or torch.nn
 _TRAINING_PARAMS_DOC = """lr : float, default=1e-3
         Classifier learning rate (Adam).
     batch_size : int, default=256
-        Must not exceed the number of samples (and be >= 2 for
-        :class:`ConfidentClassifier`, whose generator uses BatchNorm).
+        At least 2 for :class:`ConfidentClassifier` (its generator uses
+        BatchNorm). Larger than the number of training samples (after the
+        validation split), the fit uses all of them per batch and warns; the
+        parameter itself is left unchanged.
     max_epochs : int, default=20
         Passes over the training data.
     validation_fraction : float, default=0.2
@@ -447,7 +452,10 @@ _TRAINING_PARAMS_DOC = """lr : float, default=1e-3
         Seeds the data split, weight initialization, batch order (and any
         test-time randomness). The global torch RNG is left untouched.
     verbose : int, default=0
-        0 is silent; 1 or more prints skorch's epoch log and a progress bar."""
+        0 is silent; 1 or more prints a plan (epochs x batches per epoch), the
+        expected duration after the first epoch, skorch's epoch log (ANSI
+        colours only on a terminal) and a progress bar over the training
+        batches."""
 
 _ATTRIBUTES_DOC = """classes_ : ndarray of shape (n_classes,)
         Class labels.
@@ -515,7 +523,7 @@ class _NetBaseline(BaseUQClassifier):
                 image_shape=image_shape,
                 input_shape=tuple(input_shape),
                 module_cls=self._backbone_class(input_shape, image_shape is not None),
-                bs=min(self.batch_size, len(tr)),
+                bs=self._effective_batch_size(len(tr), len(Xf)),
                 device=device,
                 torch_seeds=torch_seeds,
             )
@@ -532,7 +540,9 @@ class _NetBaseline(BaseUQClassifier):
         valid = None
         if ctx.va is not None:
             valid = predefined_split(Dataset(ctx.Xc[ctx.va], ctx.y_idx[ctx.va]))
-        callbacks = [("progress_bar", ProgressBar())] if self.verbose else []
+        callbacks = verbose_callbacks(
+            self.verbose, getattr(ctx, "stage", type(self).__name__), len(ctx.tr), ctx.bs, drop_last=drop_last
+        )
         return dict(
             module=ctx.module_cls,
             module__input_shape=ctx.input_shape,
@@ -547,6 +557,7 @@ class _NetBaseline(BaseUQClassifier):
             iterator_train__drop_last=drop_last,
             train_split=valid,
             callbacks=callbacks,
+            callbacks__print_log=PlainPrintLog(),
             device=str(ctx.device),
             verbose=self.verbose,
         )
@@ -901,8 +912,9 @@ class DeepEnsembleClassifier(_NetBaseline):
 
     def _fit_nets(self, ctx):
         nets = []
-        for seed in ctx.torch_seeds:
+        for i, seed in enumerate(ctx.torch_seeds):
             torch.manual_seed(seed)
+            ctx.stage = f"{type(self).__name__} member {i + 1}/{len(ctx.torch_seeds)}"
             nets.append(self._train_softmax_net(ctx))
         self.nets_ = nets
         self.best_epochs_ = [self._best_epoch(net) for net in nets]

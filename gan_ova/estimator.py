@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import warnings
@@ -13,14 +14,15 @@ import torch.nn.functional as F
 from scipy.special import expit
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import LRScheduler, ProgressBar
+from skorch.callbacks import LRScheduler
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 from skorch.history import History
 from torch import nn
 
-from ._base import BaseUQClassifier, check_hidden, check_number, fork_devices
+from ._base import BaseUQClassifier, check_hidden, check_number, fork_devices, warn_user
 from ._farfield import SQUASH_SCALE, FarFieldSampler, squash, unsquash
+from ._progress import PlainPrintLog, verbose_callbacks
 from .nets.cae import ConvCAE, ResidualCAE
 from .nets.classifiers import MLP
 from .nets.gan import Critic, Generator
@@ -28,6 +30,7 @@ from .training import (
     AutoencoderNet,
     EpochCheckpoint,
     ShieldDecoder,
+    ShieldDiagnostics,
     ShieldingNet,
     _atomic_torch_save,
     load_training_state,
@@ -96,8 +99,11 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
     image_shape : tuple (C, H, W) or None, default=None
         Shape of one image when ``X`` is passed flat, ``(n_samples, C*H*W)``
         (e.g. behind scikit-learn transformers in a Pipeline). Without it a
-        2-D ``X`` is treated as feature vectors; 4-D ``X`` ``(n, C, H, W)`` and
-        3-D ``X`` ``(n, H, W)`` (grey) are images.
+        2-D ``X`` is treated as feature vectors (with a UserWarning when its
+        columns look like flattened images); 4-D ``X`` ``(n, C, H, W)`` and
+        3-D ``X`` ``(n, H, W)`` (grey) are images. Channels-last ``(n, H, W,
+        C)`` arrays are refused: transpose them. A model fitted on images
+        also predicts flat rows ``(n, C*H*W)``.
     pixel_scale : "auto" or float, default="auto"
         How image pixels are brought to [0, 1] (the range the cAE's sigmoid
         output and the method need). ``"auto"``: uint8 images are divided by
@@ -141,7 +147,9 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
     final_lr : float, default=1e-5
         The three stage-2 learning rates decay linearly to this value.
     batch_size : int, default=256
-        Batch size of both stages (must not exceed the number of samples).
+        Batch size of both stages. Larger than the number of training
+        samples (after the validation split), the fit uses all of them per
+        batch and warns; the parameter itself is left unchanged.
     cae_max_epochs : int, default=200
         Stage-1 epochs (reference: 200).
     max_epochs : int, default=20
@@ -187,15 +195,18 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         Dropout rate of the classifier; > 0 also keeps dropout on at test time
         and averages ``mc_samples`` passes (the MC-dropout variant).
     mc_samples : int, default=50
-        Forward passes at test time when ``mc_dropout > 0``.
+        Forward passes at test time when ``mc_dropout > 0``; ignored (with a
+        UserWarning at fit, if changed) when ``mc_dropout=0``.
     device : str or torch.device, default="cpu"
         ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
     random_state : int, RandomState instance or None, default=None
         Seeds the data split, weight initialization, batch order, GAN noise
         and the MC-dropout masks. The global torch RNG is left untouched.
     verbose : int, default=0
-        0 is silent; 1 or more prints each stage's epoch log (skorch) and a
-        progress bar per epoch.
+        0 is silent; 1 or more prints for each stage a plan (epochs x
+        batches per epoch), after the first epoch the expected duration,
+        skorch's epoch log (ANSI colours only on a terminal) and a progress
+        bar over each epoch's training batches.
     checkpoint_dir : str, path or None, default=None
         Folder for training checkpoints. Stage 1 is saved when it finishes,
         stage 2 after every epoch (weights, optimizer states, schedule, RNG
@@ -390,8 +401,19 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         """
         return super().fit(X, y)
 
+    def _warn_ignored_params(self):
+        """UserWarnings for parameters that this combination of parameters ignores."""
+        default = inspect.signature(GANShieldedOvAClassifier.__init__).parameters["mc_samples"].default
+        if self.mc_dropout == 0 and self.mc_samples != default:
+            warn_user(
+                f"mc_samples: {self.mc_samples!r} is ignored because mc_dropout={self.mc_dropout!r} (no MC "
+                "dropout, one deterministic pass); set mc_dropout > 0 (e.g. 0.5) for the MC-dropout variant, "
+                f"or leave mc_samples at its default ({default})."
+            )
+
     def _fit(self, X, y):
         device = self._validate_params()
+        self._warn_ignored_params()
         Xf, y, image_shape, input_meta = self._prepare_X(X, fit=True, y=y)
         classes, y_idx, counts = self._encode_labels(y, len(Xf))
         K = len(classes)
@@ -400,7 +422,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         split_seed, torch_seed, mc_seed = (int(s) for s in rng.randint(0, 2**31 - 1, size=3))
 
         tr, va = self._split(y_idx, split_seed)
-        bs = min(self.batch_size, len(tr))
+        bs = self._effective_batch_size(len(tr), len(Xf))
 
         with torch.random.fork_rng(devices=fork_devices(device)):
             torch.manual_seed(torch_seed)
@@ -460,14 +482,13 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             )
         return self
 
-    def _callbacks(self, stage_name=None):
-        if self.verbose:
-            if stage_name:
-                print(f"[gan_ova] {stage_name}")
-            return [("progress_bar", ProgressBar())]
-        return []
+    def _callbacks(self, stage_name=None, n_train=None, batch_size=None):
+        """Progress callbacks for ``verbose >= 1`` (both stages drop the last incomplete batch)."""
+        return verbose_callbacks(self.verbose, stage_name or "training", n_train, batch_size, drop_last=True)
 
-    def _make_autoencoder_net(self, module, module_kwargs, batch_size, train_split, device, stage_name=None):
+    def _make_autoencoder_net(
+        self, module, module_kwargs, batch_size, train_split, device, stage_name=None, n_train=None
+    ):
         """The stage-1 skorch net (initialized, untrained); also used by :mod:`gan_ova.persistence`."""
         E = max(self.cae_max_epochs, 1)
         callbacks = [
@@ -479,7 +500,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
                     gamma=0.1,
                 ),
             )
-        ] + self._callbacks(stage_name)
+        ] + self._callbacks(stage_name, n_train, batch_size)
         net = _InterruptibleAutoencoderNet(
             module=module,
             **{f"module__{k}": v for k, v in module_kwargs.items()},
@@ -492,6 +513,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             iterator_train__drop_last=True,
             train_split=train_split,
             callbacks=callbacks,
+            callbacks__print_log=PlainPrintLog(),
             predict_nonlinearity=None,
             device=str(device),
             verbose=self.verbose,
@@ -502,7 +524,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
 
     def _make_shielding_net(
         self, module, module_kwargs, generator_kwargs, critic_kwargs, decoder, class_counts, batch_size,
-        train_split, device, stage_name=None, far_sampler=None, lambda_divisor=1.0,
+        train_split, device, stage_name=None, n_train=None, far_sampler=None, lambda_divisor=1.0,
     ):
         """The stage-2 skorch net (initialized, untrained); also used by :mod:`gan_ova.persistence`."""
         net = _InterruptibleShieldingNet(
@@ -533,7 +555,8 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             iterator_train__shuffle=True,
             iterator_train__drop_last=True,
             train_split=train_split,
-            callbacks=self._callbacks(stage_name),
+            callbacks=self._callbacks(stage_name, n_train, batch_size),
+            callbacks__print_log=PlainPrintLog(keys_ignored=list(ShieldDiagnostics.per_class_keys)),
             callbacks__lr_decay__final_lr=self.final_lr,
             device=str(device),
             verbose=self.verbose,
@@ -557,6 +580,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             valid,
             device,
             "stage 1/2: conditional autoencoder",
+            n_train=len(tr),
         )
         stage1 = ckpt["stage1"] if ckpt else None
         if stage1 and os.path.exists(stage1):
@@ -606,8 +630,9 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             valid,
             device,
             "stage 2/2: shielding GAN + one-vs-all classifier",
-            far_sampler,
-            lambda_divisor,
+            n_train=len(tr),
+            far_sampler=far_sampler,
+            lambda_divisor=lambda_divisor,
         )
         epochs = self.max_epochs
         if ckpt:

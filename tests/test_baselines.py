@@ -154,7 +154,6 @@ def test_string_labels(name):
         (ConfidentClassifier, {"noise_dim": 0}, "noise_dim"),
         (ConfidentClassifier, {"generator_hidden": ()}, "generator_hidden"),
         (ConfidentClassifier, {"critic_lr": -1e-4}, "critic_lr"),
-        (ConfidentClassifier, {"batch_size": 1000}, "batch_size"),
         (ConfidentClassifier, {"batch_size": 1}, "batch_size"),
     ],
 )
@@ -231,6 +230,33 @@ def test_confident_history_and_samples(kind):
     np.testing.assert_array_equal(xs, clf.sample(5, random_state=0))
     if kind == "digits":
         assert xs.min() >= 0 and xs.max() <= 1
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_batch_size_larger_than_data_is_shrunk_with_a_warning(name):
+    X, y = _data("blobs")  # 150 samples: 120 for training, 30 for validation
+    clf = _make(name, "blobs", batch_size=1000, max_epochs=1)
+    with pytest.warns(UserWarning, match=r"batch_size: 1000 is larger than the number of training samples, 120 .*batches of 120"):
+        clf.fit(X, y)
+    assert clf.batch_size == 1000  # the parameter is untouched
+    nets = clf.nets_ if name == "ensemble" else [clf.net_]
+    assert all(net.batch_size == 120 for net in nets)
+    assert np.allclose(clf.predict_proba(X).sum(1), 1)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_verbose_prints_a_plan_and_counts_training_batches(name, capsys):
+    X, y = _data("blobs")  # 120 training samples, batches of 32
+    _make(name, "blobs", max_epochs=2).fit(X, y)
+    out = capsys.readouterr()
+    assert out.out == "" and out.err == ""
+    _make(name, "blobs", max_epochs=2, verbose=1).fit(X, y)
+    out = capsys.readouterr()
+    batches = 3 if name == "confident" else 4  # the Confident classifier drops the last incomplete batch
+    label = "DeepEnsembleClassifier member 1/2" if name == "ensemble" else type(CLASSES[name]()).__name__
+    assert f"[gan_ova] {label}: 2 epochs x {batches} batches per epoch (batch size 32, 120 training samples)" in out.out
+    assert "first epoch took" in out.out and "\x1b[" not in out.out  # stdout is not a terminal: no colours
+    assert f"0/{batches} [" in out.err and "0/5 [" not in out.err  # validation batches are not counted
 
 
 def test_no_validation_keeps_last_state():

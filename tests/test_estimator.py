@@ -227,10 +227,30 @@ def test_verbose(small_digits, capsys):
     GANShieldedOvAClassifier(**IMG_SMALL).fit(X, y)
     out = capsys.readouterr()
     assert out.out == "" and out.err == ""
-    GANShieldedOvAClassifier(verbose=1, **IMG_SMALL).fit(X, y)
-    out = capsys.readouterr().out
+    clf = GANShieldedOvAClassifier(verbose=1, **IMG_SMALL).fit(X, y)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(clf)).predict_proba(X), clf.predict_proba(X))
+    captured = capsys.readouterr()
+    out, err = captured.out, captured.err
     assert "stage 1/2" in out and "stage 2/2" in out
     assert "critic_loss" in out and "valid_acc" in out
+    # a plan per stage: 160 training samples in 5 full batches of 32 (the last incomplete batch is dropped)
+    for stage in ("stage 1/2: conditional autoencoder", "stage 2/2: shielding GAN + one-vs-all classifier"):
+        assert f"[gan_ova] {stage}: 2 epochs x 5 batches per epoch (batch size 32, 160 training samples)" in out
+        assert f"[gan_ova] {stage}: first epoch took" in out
+    assert "the stage should take about" in out
+    # stdout is not a terminal here: skorch's epoch log comes without ANSI colour codes
+    assert "\x1b[" not in out
+    # the progress bars count the 5 training batches only (not the 2 validation batches)
+    assert "0/5 [" in err and "/7 [" not in err
+
+
+def test_verbose_log_keeps_colours_on_a_terminal(small_digits, capsys, monkeypatch):
+    import gan_ova._progress
+
+    monkeypatch.setattr(gan_ova._progress, "_stdout_is_terminal", lambda: True)
+    X, y = small_digits
+    GANShieldedOvAClassifier(verbose=1, **dict(IMG_SMALL, cae_max_epochs=1, max_epochs=1)).fit(X, y)
+    assert "\x1b[" in capsys.readouterr().out
 
 
 # ----------------------------------------------------------------------

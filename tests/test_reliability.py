@@ -78,10 +78,147 @@ def test_flat_width_must_match_image_shape(data):
         GANShieldedOvAClassifier(image_shape=(1, 4, 16), **IMG).fit(X, y)
 
 
-def test_batch_size_larger_than_data(data):
+def test_batch_size_larger_than_data_is_shrunk_with_a_warning(data):
     X, y = data
-    with pytest.raises(ValueError, match="batch_size: 500 is larger than the number of samples \\(200\\)"):
-        GANShieldedOvAClassifier(**dict(IMG, batch_size=500)).fit(X, y)
+    clf = GANShieldedOvAClassifier(**dict(IMG, batch_size=500))
+    msg = r"batch_size: 500 is larger than the number of training samples, 160 \(200 samples minus the validation_fraction=0.2 held out\); this fit uses batches of 160"
+    with pytest.warns(UserWarning, match=msg):
+        clf.fit(X, y)
+    assert clf.batch_size == 500  # the parameter itself is untouched (scikit-learn convention)
+    assert clf.autoencoder_.batch_size == 160 and clf.shielding_net_.batch_size == 160
+    assert np.allclose(clf.predict_proba(X).sum(1), 1)
+    # without a validation split the batch is the whole data set
+    clf = GANShieldedOvAClassifier(**dict(IMG, batch_size=256, validation_fraction=0.0))
+    with pytest.warns(UserWarning, match=r"batch_size: 256 is larger than the number of training samples, 200; this"):
+        clf.fit(X, y)
+    assert clf.shielding_net_.batch_size == 200 and clf.get_params()["batch_size"] == 256
+
+
+def test_batch_size_that_fits_does_not_warn(data):
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        clf = GANShieldedOvAClassifier(**dict(IMG, batch_size=160)).fit(X, y)
+    assert clf.shielding_net_.batch_size == 160
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_channels_last_images_are_refused_with_the_transpose(data, model, channels):
+    X, y = data
+    X_last = np.repeat(X.transpose(0, 2, 3, 1), channels, axis=3)  # (n, 8, 8, C)
+    msg = rf"X: got 4-D input of shape \(200, 8, 8, {channels}\), which looks channels-last .*X.transpose\(0, 3, 1, 2\)"
+    with pytest.raises(ValueError, match=msg):
+        GANShieldedOvAClassifier(**IMG).fit(X_last, y)
+    for method in PREDICT_METHODS:
+        with pytest.raises(ValueError, match="looks channels-last"):
+            getattr(model, method)(X_last[:5])
+
+
+def test_channels_first_images_with_one_or_three_channels_still_fit(data):
+    """(n, 1, H, W) and (n, 3, H, W) are never taken for channels-last."""
+    X, y = data
+    X3 = np.repeat(X[:60], 3, axis=1)  # (60, 3, 8, 8)
+    clf = GANShieldedOvAClassifier(**dict(IMG, batch_size=16)).fit(X3, y[:60])
+    assert clf.image_shape_ == (3, 8, 8)
+
+
+@pytest.fixture(scope="module")
+def colour_model(data):
+    X, y = data
+    return GANShieldedOvAClassifier(**dict(IMG, batch_size=16)).fit(np.repeat(X[:60], 3, axis=1), y[:60])
+
+
+@pytest.mark.parametrize("method", PREDICT_METHODS)
+def test_single_image_without_batch_axis_says_so(model, colour_model, data, method):
+    X, _ = data
+    grey = X[0, 0]  # (8, 8): one grey image
+    with pytest.raises(ValueError, match=r"X: got one image of shape \(8, 8\).*\(n_samples, 1, 8, 8\).*X\[None\]"):
+        getattr(model, method)(grey)
+    colour = np.repeat(X[0], 3, axis=0)  # (3, 8, 8): one colour image
+    with pytest.raises(ValueError, match=r"X: got one image of shape \(3, 8, 8\).*\(n_samples, 3, 8, 8\).*X\[None\]"):
+        getattr(colour_model, method)(colour)
+    # with the batch axis the same image is accepted
+    assert len(np.atleast_1d(getattr(model, method)(grey[None]))) in (1, 2)
+    assert len(np.atleast_1d(getattr(colour_model, method)(colour[None]))) in (1, 2)
+
+
+def test_a_batch_of_one_grey_image_is_not_taken_for_a_single_image(model, data):
+    X, _ = data
+    np.testing.assert_allclose(model.predict_proba(X[0]), model.predict_proba(X[:1]))  # (1, 8, 8) = (n, H, W)
+
+
+# ----------------------------------------------------------------------
+# flat images passed without image_shape
+# ----------------------------------------------------------------------
+FLAT_WARNING = "look like flattened"
+
+
+def _flat_image_warnings(record):
+    return [w for w in record if issubclass(w.category, UserWarning) and FLAT_WARNING in str(w.message)]
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda X: X.reshape(len(X), -1), r"64 columns, all values in \[0, 1\], look like flattened 8x8 grey images.*pass image_shape=\(1, 8, 8\) \(or"),
+        (lambda X: np.round(X * 16).reshape(len(X), -1), r"integers in 0..16 .*image_shape=\(1, 8, 8\) and pixel_scale=16"),
+        (lambda X: np.round(X * 255).reshape(len(X), -1), r"integers in 0..255.*image_shape=\(1, 8, 8\) and pixel_scale=255"),
+        (lambda X: np.round(X * 255).astype(np.uint8).reshape(len(X), -1), r"all uint8 values.*image_shape=\(1, 8, 8\) \(or"),
+        (lambda X: np.repeat(X, 3, axis=1).reshape(len(X), -1), r"192 columns.*8x8 colour images.*image_shape=\(3, 8, 8\)"),
+    ],
+)
+def test_flat_images_without_image_shape_warn(data, make, match):
+    X, y = data
+    with pytest.warns(UserWarning, match=match):
+        clf = GANShieldedOvAClassifier(**dict(IMG, max_epochs=1)).fit(make(X), y)
+    assert clf.image_shape_ is None  # still fitted as asked: feature vectors
+
+
+def test_sklearn_flat_digits_warn_and_image_shape_silences(data):
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)  # (1797, 64) floats, integers 0..16
+    X, y = X[:200], y[:200]
+    with pytest.warns(UserWarning, match=r"integers in 0..16 \(like scikit-learn's digits\)"):
+        GANShieldedOvAClassifier(**dict(IMG, max_epochs=1)).fit(X, y)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        clf = GANShieldedOvAClassifier(image_shape=(1, 8, 8), pixel_scale=16, **dict(IMG, max_epochs=1)).fit(X, y)
+    assert not _flat_image_warnings(record) and clf.image_shape_ == (1, 8, 8)
+
+
+@pytest.mark.parametrize("loader", ["load_breast_cancer", "load_wine", "gaussian_64", "images_4d"])
+def test_tabular_data_and_real_images_do_not_warn(data, loader):
+    import sklearn.datasets
+
+    if loader == "gaussian_64":  # 64 columns, but not pixel values
+        X, y = np.random.RandomState(0).normal(size=(200, 64)), np.arange(200) % 3
+    elif loader == "images_4d":
+        X, y = data
+    else:
+        X, y = getattr(sklearn.datasets, loader)(return_X_y=True)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        GANShieldedOvAClassifier(**dict(IMG, max_epochs=1)).fit(X, y)
+    assert not _flat_image_warnings(record)
+
+
+# ----------------------------------------------------------------------
+# parameters that other parameters make useless
+# ----------------------------------------------------------------------
+def test_mc_samples_without_mc_dropout_warns(data):
+    X, y = data
+    with pytest.warns(UserWarning, match=r"mc_samples: 10 is ignored because mc_dropout=0.0 .*set mc_dropout > 0"):
+        GANShieldedOvAClassifier(mc_samples=10, **dict(IMG, max_epochs=1)).fit(X, y)
+
+
+@pytest.mark.parametrize("params", [{"mc_dropout": 0.5, "mc_samples": 3}, {}])
+def test_mc_samples_warning_only_when_ignored(data, params):
+    X, y = data
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        GANShieldedOvAClassifier(**params, **dict(IMG, max_epochs=1)).fit(X, y)
+    assert not [w for w in record if "mc_samples" in str(w.message)]
 
 
 # ----------------------------------------------------------------------
