@@ -23,7 +23,7 @@ def _seeds(text):
 
 
 def build_parser():
-    from .benchmark import METHODS
+    from .benchmark import BUDGET_NAMES, METHODS
 
     parser = argparse.ArgumentParser(prog="gan-ova", description="gan_ova: UQGAN uncertainty for image classifiers.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -39,7 +39,7 @@ def build_parser():
     b.add_argument("--ood", type=_csv, default=None, help="comma-separated OoD sets (default: all for the dataset)")
     b.add_argument("--methods", type=_csv, default=None, help=f"comma-separated, from {','.join(METHODS)} (default: all)")
     b.add_argument("--seeds", type=_seeds, default=[0, 1, 2], help="e.g. '0,1,2' (default) or '0-4'")
-    b.add_argument("--budget", default="quick", choices=["quick", "paper"])
+    b.add_argument("--budget", default="quick", choices=list(BUDGET_NAMES))
     b.add_argument("--device", default="cpu", help="'cpu' (default), 'cuda' or 'cuda:N'")
     b.add_argument("--root", default=None, help="data root for torchvision-style data sets")
     b.add_argument("--n-train", type=int, default=None, help="use a stratified subset of this many training images")

@@ -3,8 +3,12 @@ import json
 import numpy as np
 import pytest
 
-from gan_ova.benchmark import BUDGETS, METHODS, format_table, load_protocol, run_benchmark
-from gan_ova.cli import main
+from gan_ova.baselines import DeepEnsembleClassifier
+from gan_ova.benchmark import BUDGETS, METHODS, _budget, format_table, load_protocol, run_benchmark
+from gan_ova.cli import build_parser, main
+from gan_ova.estimator import GANShieldedOvAClassifier
+
+TINY = {"uqgan": {"cae_max_epochs": 1, "max_epochs": 1, "batch_size": 32}, "*": {"max_epochs": 2, "batch_size": 64}}
 
 
 def test_load_protocol_digits():
@@ -26,6 +30,43 @@ def test_load_protocol_errors():
 def test_every_method_has_budgets():
     for key, table in BUDGETS.items():
         assert "*" in table and "uqgan" in table
+
+
+@pytest.mark.parametrize("key", sorted(BUDGETS))
+def test_uqgan_mc_gets_uqgans_budget_in_every_table(key):
+    dataset, budget = key
+    assert _budget(dataset, budget, "uqgan_mc") == BUDGETS[key]["uqgan"]
+    assert _budget(dataset, budget, "max_softmax") == BUDGETS[key]["*"]
+
+
+def test_uqgan_mc_method_is_the_mc_dropout_variant():
+    cls, fixed = METHODS["uqgan_mc"]
+    assert cls is GANShieldedOvAClassifier and fixed == {"mc_dropout": 0.5, "mc_samples": 50}
+    assert METHODS["uqgan"] == (GANShieldedOvAClassifier, {})
+    assert list(METHODS)[:2] == ["uqgan", "uqgan_mc"]  # run_benchmark(methods=None) runs list(METHODS)
+
+
+def test_standard_budget():
+    for dataset in ("fashion_mnist", "mnist"):
+        table = BUDGETS[(dataset, "standard")]
+        assert table["uqgan"]["batch_size"] == table["*"]["batch_size"] == 128
+        # baselines: as many passes over the data as UQGAN's stage 2
+        assert table["*"]["max_epochs"] == table["uqgan"]["max_epochs"]
+    assert BUDGETS[("mnist", "standard")] == BUDGETS[("fashion_mnist", "standard")]
+    assert BUDGETS[("digits", "standard")] == BUDGETS[("digits", "quick")]
+    # the ensemble's max_epochs is each member's budget
+    assert DeepEnsembleClassifier(**_budget("fashion_mnist", "standard", "ensemble")).max_epochs == 8
+    assert build_parser().parse_args(["benchmark", "--budget", "standard"]).budget == "standard"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["benchmark", "--budget", "huge"])
+
+
+def test_run_benchmark_uqgan_mc(tmp_path, monkeypatch):
+    monkeypatch.setitem(BUDGETS, ("digits", "standard"), TINY)
+    res = run_benchmark("digits", methods=["uqgan_mc"], seeds=[0], budget="standard", verbose=0)
+    params = res["config"]["params"]["uqgan_mc"]
+    assert params == {"mc_dropout": 0.5, "mc_samples": 50, **TINY["uqgan"]}
+    assert res["config"]["budget"] == "standard" and 0 <= res["summary"]["uqgan_mc"]["accuracy"]["mean"] <= 1
 
 
 def test_run_benchmark_writes_results(tmp_path):
@@ -54,7 +95,7 @@ def test_run_benchmark_bad_arguments():
         run_benchmark(methods=["svm"], verbose=0)
     with pytest.raises(ValueError, match="seeds"):
         run_benchmark(methods=["ova"], seeds=[], verbose=0)
-    with pytest.raises(ValueError, match="budget"):
+    with pytest.raises(ValueError, match=r"budget: expected one of \['quick', 'standard', 'paper'\].*'huge'"):
         run_benchmark(methods=["ova"], seeds=[0], budget="huge", verbose=0)
 
 
@@ -79,4 +120,4 @@ def test_cli_errors(capsys):
 
 
 def test_methods_table():
-    assert {"uqgan", "max_softmax", "entropy", "ova", "mc_dropout", "ensemble", "confident"} <= set(METHODS)
+    assert {"uqgan", "uqgan_mc", "max_softmax", "entropy", "ova", "mc_dropout", "ensemble", "confident"} <= set(METHODS)
