@@ -326,51 +326,90 @@ def run_benchmark(
     return results
 
 
-def _cell(stat):
+def _seed_counts(results):
+    """Method -> number of seeds behind its summary."""
+    cfg, runs = results["config"], results.get("runs") or {}
+    method_seeds = cfg.get("method_seeds") or {}
+    return {m: len(runs[m]) if m in runs else len(method_seeds.get(m, cfg["seeds"])) for m in results["summary"]}
+
+
+def _cell(stat, n):
     m, s = stat["mean"], stat["std"]
     if not np.isfinite(m):
         return "n/a"
+    if n == 1:
+        return f"{100 * m:.2f}"  # one seed: no spread to show
     return f"{100 * m:.2f} ± {100 * s:.2f}"
 
 
+def _spread_note(counts):
+    ns = sorted(set(counts.values()))
+    if ns == [1]:
+        return "x100; 1 seed (n=1): single values, no spread."
+    if len(ns) == 1:
+        return f"x100, mean ± std over {ns[0]} seeds."
+    return "x100, mean ± std over each method's n seeds (column n; n=1: a single value, no spread)."
+
+
 def format_table(results):
-    """The paper-style markdown table (x100, mean ± std over seeds), plus OoD AUROC per set.
+    """The paper-style markdown table (x100), plus OoD AUROC per set.
+
+    Cells are mean ± std over the seeds; a method run with one seed shows its
+    value alone, and a note under the table says how many seeds the numbers
+    come from (a column ``n`` appears when methods have different counts).
 
     Parameters
     ----------
     results : dict
-        As returned by :func:`run_benchmark` (or loaded from its ``results.json``).
+        As returned by :func:`run_benchmark` or :func:`merge_results` (or
+        loaded from their ``results.json``).
 
     Returns
     -------
     table : str
+
+    Examples
+    --------
+    >>> res = run_benchmark("digits", methods=["ova"], seeds=[0], verbose=0,
+    ...                     overrides={"ova": {"max_epochs": 1}})
+    >>> table = format_table(res)
+    >>> print(table.splitlines()[0])
+    digits classes [0, 1, 2, 3, 4] in; OoD sets ['held_out_classes', 'letters', 'noise']; 630 training images; budget quick; seeds [0]
+    >>> print(table.splitlines()[2])
+    | method | Acc | AUROC S/F | ECE | OoD AUROC | AUPR-In | AUPR-Out | FPR@95 | fit s |
+    >>> "1 seed (n=1): single values, no spread" in table
+    True
     """
     cfg = results["config"]
     summary = results["summary"]
+    counts = _seed_counts(results)
+    ragged = len(set(counts.values())) > 1
     head = (
         f"{cfg['dataset']} classes {cfg['in_classes']} in; OoD sets {list(cfg['ood_sets'])}; "
         f"{cfg['n_train']} training images; budget {cfg['budget']}; seeds {cfg['seeds']}\n\n"
     )
-    cols = ["Acc", "AUROC S/F", "ECE", "OoD AUROC", "AUPR-In", "AUPR-Out", "FPR@95", "fit s"]
+    cols = (["n"] if ragged else []) + ["Acc", "AUROC S/F", "ECE", "OoD AUROC", "AUPR-In", "AUPR-Out", "FPR@95", "fit s"]
     lines = ["| method | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
     for m, s in summary.items():
+        n = counts[m]
         p = s["ood"].get("pooled", {})
-        row = [
-            _cell(s["accuracy"]),
-            _cell(s["fp_auroc"]),
-            _cell(s["ece"]),
-            _cell(p["auroc"]) if p else "n/a",
-            _cell(p["aupr_in"]) if p else "n/a",
-            _cell(p["aupr_out"]) if p else "n/a",
-            _cell(p["fpr95"]) if p else "n/a",
+        row = ([str(n)] if ragged else []) + [
+            _cell(s["accuracy"], n),
+            _cell(s["fp_auroc"], n),
+            _cell(s["ece"], n),
+            _cell(p["auroc"], n) if p else "n/a",
+            _cell(p["aupr_in"], n) if p else "n/a",
+            _cell(p["aupr_out"], n) if p else "n/a",
+            _cell(p["fpr95"], n) if p else "n/a",
             f"{s['fit_seconds']['mean']:.1f}",
         ]
         lines.append(f"| {m} | " + " | ".join(row) + " |")
+    lines += ["", _spread_note(counts)]
     sets = [k for k in cfg["ood_sets"]]
     if sets:
         lines += ["", "OoD AUROC per set (near: held-out classes; the rest far):", ""]
         lines.append("| method | " + " | ".join(sets) + " |")
         lines.append("|---" * (len(sets) + 1) + "|")
         for m, s in summary.items():
-            lines.append(f"| {m} | " + " | ".join(_cell(s["ood"][k]["auroc"]) for k in sets) + " |")
+            lines.append(f"| {m} | " + " | ".join(_cell(s["ood"][k]["auroc"], counts[m]) for k in sets) + " |")
     return head + "\n".join(lines)

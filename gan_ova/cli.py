@@ -22,6 +22,16 @@ def _seeds(text):
         raise argparse.ArgumentTypeError(f"--seeds: expected e.g. '0,1,2' or '0-4', got {text!r}") from None
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Appends ``(default: ...)`` to every option with a default, unless its help already states it."""
+
+    def _get_help_string(self, action):
+        help_text = action.help or ""
+        if "default" in help_text or action.default in (None, False, argparse.SUPPRESS):
+            return help_text
+        return super()._get_help_string(action)
+
+
 def build_parser():
     from .benchmark import BUDGET_NAMES, METHODS
 
@@ -33,42 +43,64 @@ def build_parser():
         description="Fit every method on the in-distribution classes, evaluate accuracy, calibration, "
         "misclassification and OoD detection (x100, mean ± std over seeds). With no arguments: the "
         "digits protocol (0-4 in; 5-9, rendered letters and noise out), 3 seeds, quick budget.",
+        formatter_class=_HelpFormatter,
     )
-    b.add_argument("--dataset", default="digits", choices=["digits", "fashion_mnist", "fashion-mnist", "mnist"])
-    b.add_argument("--in-classes", default="0-4", help="in-distribution classes, e.g. '0-4' (default)")
+    b.add_argument(
+        "--dataset", default="digits", choices=["digits", "fashion_mnist", "fashion-mnist", "mnist"], help="benchmark protocol"
+    )
+    b.add_argument("--in-classes", default="0-4", help="in-distribution classes, e.g. '0-4'")
     b.add_argument("--ood", type=_csv, default=None, help="comma-separated OoD sets (default: all for the dataset)")
     b.add_argument("--methods", type=_csv, default=None, help=f"comma-separated, from {','.join(METHODS)} (default: all)")
-    b.add_argument("--seeds", type=_seeds, default=[0, 1, 2], help="e.g. '0,1,2' (default) or '0-4'")
-    b.add_argument("--budget", default="quick", choices=list(BUDGET_NAMES))
-    b.add_argument("--device", default="cpu", help="'cpu' (default), 'cuda' or 'cuda:N'")
-    b.add_argument("--root", default=None, help="data root for torchvision-style data sets")
-    b.add_argument("--n-train", type=int, default=None, help="use a stratified subset of this many training images")
+    b.add_argument("--seeds", type=_seeds, default=[0, 1, 2], help="e.g. '0,1,2' or '0-4' (default: 0,1,2)")
+    b.add_argument(
+        "--budget",
+        default="quick",
+        choices=list(BUDGET_NAMES),
+        help="named training budget per dataset (gan_ova.benchmark.BUDGETS); 'standard' is meant for the full "
+        "training split (no --n-train)",
+    )
+    b.add_argument("--device", default="cpu", help="'cpu', 'cuda' or 'cuda:N'")
+    b.add_argument(
+        "--root",
+        default=None,
+        help="data root for torchvision-style data sets (default: none; Fashion-MNIST is then read from the "
+        "Debian package dataset-fashion-mnist)",
+    )
+    b.add_argument(
+        "--n-train", type=int, default=None, help="use a stratified subset of this many training images (default: all)"
+    )
     b.add_argument("--output", default="results/benchmark", help="folder for results.json and results.md")
-    b.add_argument("--quiet", action="store_true", help="no progress lines")
+    b.add_argument("--quiet", action="store_true", help="no progress lines (default: one line per fit on stderr)")
     return parser
+
+
+def _benchmark(args):
+    from .benchmark import run_benchmark
+
+    return run_benchmark(
+        dataset=args.dataset,
+        in_classes=args.in_classes,
+        ood=args.ood,
+        methods=args.methods,
+        seeds=args.seeds,
+        budget=args.budget,
+        device=args.device,
+        root=args.root,
+        n_train=args.n_train,
+        output=args.output,
+        verbose=0 if args.quiet else 1,
+    )
 
 
 def main(argv=None):
     """Entry point of the ``gan-ova`` console script."""
     args = build_parser().parse_args(argv)
-    from .benchmark import format_table, run_benchmark
+    from .benchmark import format_table
 
     try:
-        results = run_benchmark(
-            dataset=args.dataset,
-            in_classes=args.in_classes,
-            ood=args.ood,
-            methods=args.methods,
-            seeds=args.seeds,
-            budget=args.budget,
-            device=args.device,
-            root=args.root,
-            n_train=args.n_train,
-            output=args.output,
-            verbose=0 if args.quiet else 1,
-        )
+        results = _benchmark(args)
     except (ValueError, FileNotFoundError) as exc:
-        print(f"gan-ova benchmark: error: {exc}", file=sys.stderr)
+        print(f"gan-ova {args.command}: error: {exc}", file=sys.stderr)
         return 2
     print(format_table(results))
     if args.output:

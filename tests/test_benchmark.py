@@ -1,8 +1,13 @@
+import importlib.util
 import json
+import re
+import types
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from gan_ova import benchmark
 from gan_ova.baselines import DeepEnsembleClassifier
 from gan_ova.benchmark import BUDGETS, METHODS, _budget, format_table, load_protocol, run_benchmark
 from gan_ova.cli import build_parser, main
@@ -121,3 +126,67 @@ def test_cli_errors(capsys):
 
 def test_methods_table():
     assert {"uqgan", "uqgan_mc", "max_softmax", "entropy", "ova", "mc_dropout", "ensemble", "confident"} <= set(METHODS)
+
+
+def _help(capsys, command):
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["benchmark"])
+def test_help_states_every_default(capsys, monkeypatch, command):
+    monkeypatch.setenv("COLUMNS", "100")
+    text = _help(capsys, command)
+    options = [b for b in re.split(r"\n  (?=--)", text.split("options:")[1]) if b.startswith("--")]
+    assert len(options) == {"benchmark": 11}[command]
+    for block in options:
+        assert "default" in block, block  # every option states its default (or what no value means)
+    flat = " ".join(text.split())  # undo line wrapping
+    if command == "benchmark":
+        for default in ("digits", "0-4", "0,1,2", "quick", "cpu", "results/benchmark", "all"):
+            assert f"(default: {default}" in flat, default
+        assert "uqgan_mc" in flat and "{quick,standard,paper}" in flat
+    else:
+        assert "(default: results/merged)" in flat and "PART [PART ...]" in flat
+
+
+# ---- tables from one and from several seeds ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def parts(tmp_path_factory):
+    """max_softmax on digits at a tiny budget: seeds 0 and 1 as two CLI parts, and both in one run.
+
+    fit times are frozen at 0 so that tables from different runs compare equal.
+    """
+    root = tmp_path_factory.mktemp("parts")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(BUDGETS, ("digits", "quick"), TINY)
+        mp.setattr(benchmark, "time", types.SimpleNamespace(perf_counter=lambda: 0.0))
+        for seed in (0, 1):
+            assert main(["benchmark", "--methods", "max_softmax", "--seeds", str(seed), "--output", str(root / f"s{seed}"), "--quiet"]) == 0
+        run_benchmark("digits", methods=["max_softmax"], seeds=[0, 1], output=str(root / "single"), verbose=0)
+    return root
+
+
+def _load(path):
+    return json.loads((Path(path) / "results.json").read_text())
+
+
+def test_one_seed_table_shows_no_fake_spread(parts):
+    one, two = (parts / "s0" / "results.md").read_text(), (parts / "single" / "results.md").read_text()
+    assert "±" not in one and "1 seed (n=1): single values, no spread" in one
+    assert "±" in two and "mean ± std over 2 seeds" in two and "no spread" not in two
+
+
+def test_results_to_rst(parts):
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "results_to_rst.py"
+    spec = importlib.util.spec_from_file_location("results_to_rst", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    one, two = mod.to_rst(_load(parts / "s0"), "T"), mod.to_rst(_load(parts / "single"), "T")
+    assert "±" not in one and "1 seed (n=1)" in one
+    assert "±" in two and "mean ± std over 2 seeds" in two
+
