@@ -1,4 +1,4 @@
-"""Command line: ``gan-ova benchmark`` (also ``python -m gan_ova benchmark``)."""
+"""Command line: ``gan-ova benchmark`` and ``gan-ova merge`` (also ``python -m gan_ova ...``)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,8 @@ def build_parser():
         help="fit UQGAN and its baselines over several seeds and print the paper-style table",
         description="Fit every method on the in-distribution classes, evaluate accuracy, calibration, "
         "misclassification and OoD detection (x100, mean ± std over seeds). With no arguments: the "
-        "digits protocol (0-4 in; 5-9, rendered letters and noise out), 3 seeds, quick budget.",
+        "digits protocol (0-4 in; 5-9, rendered letters and noise out), 3 seeds, quick budget. A long "
+        "table can be run in parts (--methods, --seeds, one --output each) and combined with 'gan-ova merge'.",
         formatter_class=_HelpFormatter,
     )
     b.add_argument(
@@ -71,6 +72,19 @@ def build_parser():
     )
     b.add_argument("--output", default="results/benchmark", help="folder for results.json and results.md")
     b.add_argument("--quiet", action="store_true", help="no progress lines (default: one line per fit on stderr)")
+
+    m = sub.add_parser(
+        "merge",
+        help="combine benchmark results run in parts (per method / per seed) into one table",
+        description="Read the results.json of every part, check that the parts share the protocol (dataset, "
+        "in-distribution classes, OoD sets, budget, n_train) and that no (method, seed) pair is in two parts, "
+        "recompute mean ± std per method, print the table and write results.json and results.md as one run "
+        "over all the methods and seeds would. Example: gan-ova merge results/std/* --output results/std/merged "
+        "(the output folder itself is skipped if the pattern matches it).",
+        formatter_class=_HelpFormatter,
+    )
+    m.add_argument("parts", nargs="+", metavar="PART", help="result folders (or their results.json) of gan-ova benchmark")
+    m.add_argument("--output", default="results/merged", help="folder for the merged results.json and results.md")
     return parser
 
 
@@ -92,13 +106,26 @@ def _benchmark(args):
     )
 
 
+def _merge(args):
+    import warnings
+
+    from .benchmark import merge_results
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        results = merge_results(args.parts, output=args.output)
+    for w in caught:
+        print(f"gan-ova merge: {w.message}", file=sys.stderr)
+    return results
+
+
 def main(argv=None):
     """Entry point of the ``gan-ova`` console script."""
     args = build_parser().parse_args(argv)
     from .benchmark import format_table
 
     try:
-        results = _benchmark(args)
+        results = _benchmark(args) if args.command == "benchmark" else _merge(args)
     except (ValueError, FileNotFoundError) as exc:
         print(f"gan-ova {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -1,6 +1,7 @@
 import importlib.util
 import json
 import re
+import shutil
 import types
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from gan_ova import benchmark
 from gan_ova.baselines import DeepEnsembleClassifier
-from gan_ova.benchmark import BUDGETS, METHODS, _budget, format_table, load_protocol, run_benchmark
+from gan_ova.benchmark import BUDGETS, METHODS, _budget, format_table, load_protocol, merge_results, run_benchmark
 from gan_ova.cli import build_parser, main
 from gan_ova.estimator import GANShieldedOvAClassifier
 
@@ -135,12 +136,12 @@ def _help(capsys, command):
     return capsys.readouterr().out
 
 
-@pytest.mark.parametrize("command", ["benchmark"])
+@pytest.mark.parametrize("command", ["benchmark", "merge"])
 def test_help_states_every_default(capsys, monkeypatch, command):
     monkeypatch.setenv("COLUMNS", "100")
     text = _help(capsys, command)
     options = [b for b in re.split(r"\n  (?=--)", text.split("options:")[1]) if b.startswith("--")]
-    assert len(options) == {"benchmark": 11}[command]
+    assert len(options) == {"benchmark": 11, "merge": 1}[command]
     for block in options:
         assert "default" in block, block  # every option states its default (or what no value means)
     flat = " ".join(text.split())  # undo line wrapping
@@ -152,7 +153,7 @@ def test_help_states_every_default(capsys, monkeypatch, command):
         assert "(default: results/merged)" in flat and "PART [PART ...]" in flat
 
 
-# ---- tables from one and from several seeds ------------------------------------
+# ---- running a table in parts and merging -----------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -173,6 +174,114 @@ def parts(tmp_path_factory):
 
 def _load(path):
     return json.loads((Path(path) / "results.json").read_text())
+
+
+def _edited_copy(src, dst, edit):
+    shutil.copytree(src, dst)
+    res = _load(dst)
+    edit(res)
+    (Path(dst) / "results.json").write_text(json.dumps(res))
+    return dst
+
+
+def test_merge_equals_single_run(parts, tmp_path, capsys):
+    rc = main(["merge", str(parts / "s0"), str(parts / "s1"), "--output", str(tmp_path / "merged")])
+    out = capsys.readouterr().out
+    assert rc == 0 and "| max_softmax |" in out and "mean ± std over 2 seeds" in out
+    merged, single = _load(tmp_path / "merged"), _load(parts / "single")
+    assert format_table(merged) == format_table(single)
+    assert (tmp_path / "merged" / "results.md").read_text() == (parts / "single" / "results.md").read_text()
+    assert merged["runs"] == single["runs"] and merged["summary"] == single["summary"]
+    assert merged["config"]["seeds"] == [0, 1] and merged["config"]["method_seeds"] == {"max_softmax": [0, 1]}
+    assert merged["config"]["params"] == single["config"]["params"]
+    assert [Path(p).parent.name for p in merged["config"]["merged_from"]] == ["s0", "s1"]
+    # order of the parts does not matter; a merged result merges again
+    again = merge_results([tmp_path / "merged"])
+    assert format_table(merge_results([parts / "s1", parts / "s0"])) == format_table(single) == format_table(again)
+
+
+def test_merge_of_a_merged_part(parts, tmp_path):
+    merge_results([parts / "s0"], output=str(tmp_path / "m0"))
+    res = merge_results([tmp_path / "m0", parts / "s1" / "results.json"])
+    assert format_table(res) == format_table(_load(parts / "single"))
+    assert len(res["config"]["merged_from"]) == 2
+
+
+def test_merge_skips_its_own_output_folder(parts, tmp_path):
+    out = tmp_path / "std"
+    for seed in (0, 1):
+        shutil.copytree(parts / f"s{seed}", out / f"s{seed}")
+    merge_results([out / "s0", out / "s1"], output=str(out / "merged"))
+    with pytest.warns(UserWarning, match="skipping .*merged"):  # results/std/* matches the output folder too
+        res = merge_results(sorted(out.iterdir()), output=str(out / "merged"))
+    assert format_table(res) == format_table(_load(parts / "single"))
+
+
+def test_merge_ragged_seeds_and_method_order(parts, tmp_path):
+    def rename(res):  # one seed of another method
+        for key in ("runs", "summary"):
+            res[key] = {"entropy": res[key]["max_softmax"]}
+        cfg = res["config"]
+        cfg["methods"], cfg["params"] = ["entropy"], {"entropy": cfg["params"]["max_softmax"]}
+        cfg["method_seeds"] = {"entropy": [0]}
+
+    other = _edited_copy(parts / "s0", tmp_path / "entropy", rename)
+    res = merge_results([other, parts / "s1", parts / "s0"])
+    assert res["config"]["methods"] == ["max_softmax", "entropy"]  # order of METHODS
+    assert res["config"]["method_seeds"] == {"max_softmax": [0, 1], "entropy": [0]}
+    table = format_table(res)
+    rows = [line for line in table.splitlines() if line.startswith("| ")]
+    assert rows[0].startswith("| method | n | Acc")
+    assert rows[1].startswith("| max_softmax | 2 |") and "±" in rows[1]
+    assert rows[2].startswith("| entropy | 1 |") and "±" not in rows[2]
+    assert "each method's n seeds" in table
+
+
+def test_merge_reads_results_without_method_seeds(parts, tmp_path):
+    old = _edited_copy(parts / "s1", tmp_path / "old", lambda res: res["config"].pop("method_seeds"))
+    assert format_table(merge_results([parts / "s0", old])) == format_table(_load(parts / "single"))
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [("budget", "standard"), ("n_train", 100), ("dataset", "mnist"), ("in_classes", [0, 1]), ("ood_sets", {"noise": 271})],
+)
+def test_merge_refuses_different_protocols(parts, tmp_path, key, value):
+    other = _edited_copy(parts / "s1", tmp_path / "other", lambda res: res["config"].__setitem__(key, value))
+    with pytest.raises(ValueError, match=rf"different protocols: '{key}' is .* in .*s0.* but {re.escape(repr(value))} in .*other"):
+        merge_results([parts / "s0", other])
+
+
+def test_merge_refuses_different_method_parameters(parts, tmp_path):
+    def edit(res):
+        res["config"]["params"]["max_softmax"]["max_epochs"] = 99
+
+    other = _edited_copy(parts / "s1", tmp_path / "other", edit)
+    with pytest.raises(ValueError, match="method 'max_softmax' was run with different parameters"):
+        merge_results([parts / "s0", other])
+
+
+def test_merge_refuses_duplicate_method_seed(parts, tmp_path, capsys):
+    copy = shutil.copytree(parts / "s0", tmp_path / "s0_again")
+    with pytest.raises(ValueError, match=r"method 'max_softmax' seed 0 is in both .*s0.* and .*s0_again"):
+        merge_results([parts / "s0", parts / "s1", copy])
+    assert main(["merge", str(parts / "s0"), str(parts / "single"), "--output", ""]) == 2
+    assert "gan-ova merge: error: paths: method 'max_softmax' seed 0 is in both" in capsys.readouterr().err
+
+
+def test_merge_errors(parts, tmp_path, capsys):
+    with pytest.raises(ValueError, match="paths: expected at least one"):
+        merge_results([])
+    with pytest.raises(FileNotFoundError, match="no results.json in"):
+        merge_results([parts / "s0", tmp_path / "nothing"])
+    (tmp_path / "bad.json").write_text("{}")
+    with pytest.raises(ValueError, match="not a benchmark results.json"):
+        merge_results([tmp_path / "bad.json"])
+    assert main(["merge", str(tmp_path / "nothing"), "--output", ""]) == 2
+    assert "gan-ova merge: error: paths: no results.json" in capsys.readouterr().err
+
+
+# ---- the table's spread ------------------------------------------------------
 
 
 def test_one_seed_table_shows_no_fake_spread(parts):
