@@ -299,3 +299,21 @@ def test_results_to_rst(parts):
     assert "±" not in one and "1 seed (n=1)" in one
     assert "±" in two and "mean ± std over 2 seeds" in two
 
+
+def test_docs_budget_table_matches_budgets():
+    """docs/benchmarks.rst states every budget as BUDGETS holds it (retune both together)."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "benchmarks.rst").read_text()
+    table = text[text.index(".. list-table:: Named budgets"):].split("\n\n", 2)[1].split("\n\n")[0]
+    rows = [[c.strip() for c in re.split(r"\n\s+- ", row)] for row in table.split("* - ")[1:]]
+    documented = {(r[0], "digits" if r[1].startswith("digits") else "fashion_mnist"): r[2:] for r in rows[1:]}
+    expected = {}
+    for (dataset, budget), entry in BUDGETS.items():
+        if dataset == "mnist":
+            assert entry == BUDGETS[("fashion_mnist", budget)]  # documented in the same row
+            continue
+        u, b = entry["uqgan"], entry["*"]
+        expected[(budget, dataset)] = [
+            f"{u['cae_max_epochs']} autoencoder + {u['max_epochs']} stage-2 epochs, batch {u['batch_size']}",
+            f"{b['max_epochs']} epochs, batch {b['batch_size']}",
+        ]
+    assert documented == expected
