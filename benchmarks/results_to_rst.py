@@ -1,19 +1,40 @@
-"""Render a ``gan-ova benchmark`` results.json as reStructuredText list-tables (for docs/benchmarks.rst).
+"""Render a ``gan-ova benchmark`` (or ``gan-ova merge``) results.json as reStructuredText list-tables.
 
-Usage::
+For docs/benchmarks.rst. Usage::
 
     python benchmarks/results_to_rst.py results/benchmark/results.json "Digits 0-4, quick budget"
+
+Cells are mean ± std over the seeds; a method with one seed shows its value alone
+(the title then says "1 seed, no spread"). A column ``n`` appears when the methods
+were run with different numbers of seeds (a merged table).
 """
 
 import json
 import sys
 
 
-def _cell(stat):
+def _cell(stat, n):
     m, s = stat["mean"], stat["std"]
     if m != m:  # NaN
         return "n/a"
+    if n == 1:
+        return f"{100 * m:.2f}"
     return f"{100 * m:.2f} ± {100 * s:.2f}"
+
+
+def _seed_counts(results):
+    cfg, runs = results["config"], results.get("runs") or {}
+    method_seeds = cfg.get("method_seeds") or {}
+    return {m: len(runs[m]) if m in runs else len(method_seeds.get(m, cfg["seeds"])) for m in results["summary"]}
+
+
+def _spread(counts):
+    ns = sorted(set(counts.values()))
+    if ns == [1]:
+        return "x100, 1 seed (n=1): single values, no spread"
+    if len(ns) == 1:
+        return f"x100, mean ± std over {ns[0]} seeds"
+    return "x100, mean ± std over each method's n seeds; n=1: a single value"
 
 
 def _table(title, header, rows):
@@ -26,16 +47,20 @@ def _table(title, header, rows):
 
 def to_rst(results, title):
     cfg, summary = results["config"], results["summary"]
-    cols = ["method", "Acc", "AUROC S/F", "ECE", "OoD AUROC", "AUPR-In", "AUPR-Out", "FPR@95", "fit s"]
+    counts = _seed_counts(results)
+    ragged = len(set(counts.values())) > 1
+    cols = ["method"] + (["n"] if ragged else []) + ["Acc", "AUROC S/F", "ECE", "OoD AUROC", "AUPR-In", "AUPR-Out", "FPR@95", "fit s"]
     rows = []
     for m, s in summary.items():
+        n = counts[m]
         p = s["ood"]["pooled"]
         rows.append(
-            [m, _cell(s["accuracy"]), _cell(s["fp_auroc"]), _cell(s["ece"]), _cell(p["auroc"]), _cell(p["aupr_in"]),
-             _cell(p["aupr_out"]), _cell(p["fpr95"]), f"{s['fit_seconds']['mean']:.1f}"]
+            [m] + ([str(n)] if ragged else [])
+            + [_cell(s["accuracy"], n), _cell(s["fp_auroc"], n), _cell(s["ece"], n), _cell(p["auroc"], n),
+               _cell(p["aupr_in"], n), _cell(p["aupr_out"], n), _cell(p["fpr95"], n), f"{s['fit_seconds']['mean']:.1f}"]
         )
     sets = list(cfg["ood_sets"])
-    per_set = [[m] + [_cell(s["ood"][k]["auroc"]) for k in sets] for m, s in summary.items()]
+    per_set = [[m] + [_cell(s["ood"][k]["auroc"], counts[m]) for k in sets] for m, s in summary.items()]
     head = (
         f"{cfg['n_train']} training images, classes {cfg['in_classes']}, OoD sets {sets}, budget "
         f"``{cfg['budget']}``, seeds {cfg['seeds']}, torch {cfg['torch']}, {cfg['threads']} threads."
@@ -43,7 +68,7 @@ def to_rst(results, title):
     return "\n\n".join(
         [
             head,
-            _table(f"{title} (x100, mean ± std over seeds; OoD pooled)", cols, rows),
+            _table(f"{title} ({_spread(counts)}; OoD pooled)", cols, rows),
             _table(f"{title}: OoD AUROC per set (held_out_classes = near OoD)", ["method"] + sets, per_set),
         ]
     )

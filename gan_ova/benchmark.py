@@ -5,7 +5,9 @@ data set, evaluates accuracy, calibration, misclassification (FP) detection
 and out-of-distribution detection on each OoD set and on all of them pooled
 (:func:`gan_ova.metrics.evaluate`), and returns every number per seed plus
 mean and standard deviation. :func:`format_table` renders the paper-style
-table (x100). The ``gan-ova benchmark`` command wraps both.
+table (x100). :func:`merge_results` combines runs made in parts (per method,
+per seed) into the results of one run. The ``gan-ova benchmark`` and
+``gan-ova merge`` commands wrap them.
 
 Protocols (in-distribution: the chosen classes of the training split; test:
 the same classes of the test split):
@@ -26,6 +28,7 @@ import os
 import platform
 import sys
 import time
+import warnings
 
 import numpy as np
 import torch
@@ -50,11 +53,14 @@ from .datasets import (
 from .estimator import GANShieldedOvAClassifier
 from .metrics import evaluate
 
-__all__ = ["METHODS", "BUDGETS", "load_protocol", "run_benchmark", "format_table", "NEAR_OOD"]
+__all__ = ["METHODS", "BUDGETS", "BUDGET_NAMES", "load_protocol", "run_benchmark", "merge_results", "format_table", "NEAR_OOD"]
 
-#: Method name -> (estimator class, fixed constructor arguments).
+#: Method name -> (estimator class, fixed constructor arguments). ``uqgan_mc`` is
+#: the paper's best variant, UQGAN with MC dropout (p=0.5 in training, 50 passes at
+#: test time): a separate fit from single-pass ``uqgan``, with the same budget.
 METHODS = {
     "uqgan": (GANShieldedOvAClassifier, {}),
+    "uqgan_mc": (GANShieldedOvAClassifier, {"mc_dropout": 0.5, "mc_samples": 50}),
     "max_softmax": (SoftmaxClassifier, {"epistemic_score": "max_softmax"}),
     "entropy": (SoftmaxClassifier, {"epistemic_score": "entropy"}),
     "ova": (OvAClassifier, {}),
@@ -63,8 +69,20 @@ METHODS = {
     "confident": (ConfidentClassifier, {}),
 }
 
-#: (dataset, budget) -> method -> constructor arguments. Baselines get twice the epochs of
-#: UQGAN's stage 2 (UQGAN makes 5 classifier steps per batch, so it still takes more steps).
+#: (dataset, budget) -> method -> constructor arguments; ``"*"`` is every baseline.
+#: Methods built on UQGAN (``uqgan_mc``) use the ``"uqgan"`` entry (see ``_BUDGET_OF``).
+#:
+#: * ``quick`` -- minutes on a CPU. Baselines get twice the epochs of UQGAN's stage 2
+#:   (UQGAN makes 5 classifier steps per batch, so it still takes more steps).
+#: * ``standard`` -- the stated budget for Fashion-MNIST / MNIST: the full training split
+#:   of the in-distribution classes (run it without ``n_train``: 30,000 images for
+#:   classes 0-4), batch 128, one UQGAN fit about 10-15 minutes on 2 CPU cores. The
+#:   baselines get the same number of passes over the data as UQGAN's stage 2
+#:   (``max_epochs`` equal to UQGAN's ``max_epochs``); each of the deep ensemble's 5
+#:   members gets that whole budget. Digits has no separate standard budget: its
+#:   ``standard`` entry is its ``quick`` entry, so ``--budget standard`` works everywhere.
+#: * ``paper`` -- the reference epochs (a GPU budget). Fashion-MNIST / MNIST baselines get
+#:   twice UQGAN's stage-2 epochs, the digits baselines the same 300 epochs.
 BUDGETS = {
     ("digits", "quick"): {
         "uqgan": {"cae_max_epochs": 20, "max_epochs": 15, "batch_size": 64},
@@ -78,13 +96,26 @@ BUDGETS = {
         "uqgan": {"cae_max_epochs": 10, "max_epochs": 3, "batch_size": 128},
         "*": {"max_epochs": 6, "batch_size": 128},
     },
+    # The standard budget (provisional numbers; tune them here, nowhere else).
+    ("fashion_mnist", "standard"): {
+        "uqgan": {"cae_max_epochs": 20, "max_epochs": 8, "batch_size": 128},
+        "*": {"max_epochs": 8, "batch_size": 128},
+    },
     ("fashion_mnist", "paper"): {
         "uqgan": {"cae_max_epochs": 200, "max_epochs": 20, "batch_size": 256},
         "*": {"max_epochs": 40, "batch_size": 256},
     },
 }
-BUDGETS[("mnist", "quick")] = BUDGETS[("fashion_mnist", "quick")]
-BUDGETS[("mnist", "paper")] = BUDGETS[("fashion_mnist", "paper")]
+BUDGETS[("digits", "standard")] = BUDGETS[("digits", "quick")]
+for _name in ("quick", "standard", "paper"):
+    BUDGETS[("mnist", _name)] = BUDGETS[("fashion_mnist", _name)]
+del _name
+
+#: Budget names, as offered by ``gan-ova benchmark --budget``.
+BUDGET_NAMES = ("quick", "standard", "paper")
+
+#: Method -> the BUDGETS entry it uses when it has none of its own.
+_BUDGET_OF = {"uqgan_mc": "uqgan"}
 
 #: Name of the near-OoD set (held-out classes of the same data set).
 NEAR_OOD = "held_out_classes"
@@ -93,10 +124,13 @@ NEAR_OOD = "held_out_classes"
 def _budget(dataset, budget, method):
     key = (dataset, budget)
     if key not in BUDGETS:
-        valid = sorted({b for _, b in BUDGETS})
+        valid = [b for b in BUDGET_NAMES if (dataset, b) in BUDGETS]
         raise ValueError(f"budget: expected one of {valid} for dataset {dataset!r}, got {budget!r}.")
     table = BUDGETS[key]
-    return dict(table.get(method, table["*"]))
+    for entry in (method, _BUDGET_OF.get(method)):
+        if entry in table:
+            return dict(table[entry])
+    return dict(table["*"])
 
 
 def load_protocol(dataset="digits", in_classes="0-4", ood=None, root=None, n_train=None, random_state=0):
@@ -214,7 +248,7 @@ def run_benchmark(
         Keys of :data:`METHODS`; None runs all.
     seeds : sequence of int, default=(0, 1, 2)
         One fit per method and seed (``random_state=seed``).
-    budget : {"quick", "paper"}, default="quick"
+    budget : {"quick", "standard", "paper"}, default="quick"
         Training budgets from :data:`BUDGETS`.
     device : str, default="cpu"
     output : str or None
@@ -228,12 +262,14 @@ def run_benchmark(
     -------
     results : dict
         ``config``, ``runs`` (method -> list of per-seed metric dicts with
-        ``fit_seconds``) and ``summary`` (method -> mean/std of every metric).
+        ``fit_seconds``, in the order of ``config["method_seeds"][method]``)
+        and ``summary`` (method -> mean/std of every metric).
 
     Examples
     --------
-    >>> res = run_benchmark("digits", methods=["ova"], seeds=[0], verbose=0)  # doctest: +SKIP
-    >>> sorted(res["summary"]["ova"])  # doctest: +SKIP
+    >>> res = run_benchmark("digits", methods=["ova"], seeds=[0], verbose=0,
+    ...                     overrides={"ova": {"max_epochs": 2}})
+    >>> sorted(res["summary"]["ova"])
     ['accuracy', 'ece', 'fit_seconds', 'fp_auroc', 'ood']
     """
     methods = list(METHODS) if methods is None else list(methods)
@@ -254,6 +290,7 @@ def run_benchmark(
         "n_test": int(len(data["X_test"])),
         "methods": methods,
         "seeds": seeds,
+        "method_seeds": {m: list(seeds) for m in methods},
         "budget": budget,
         "params": {m: {**METHODS[m][1], **_budget(name, budget, m), **overrides.get(m, {})} for m in methods},
         "device": device,
@@ -285,7 +322,12 @@ def run_benchmark(
                     file=sys.stderr,
                     flush=True,
                 )
-    results = {"config": config, "runs": runs, "summary": {m: _summarize(runs[m]) for m in methods}}
+    return _finish(config, runs, output)
+
+
+def _finish(config, runs, output):
+    """Summarize the per-seed runs and write ``results.json`` / ``results.md`` if asked."""
+    results = {"config": config, "runs": runs, "summary": {m: _summarize(runs[m]) for m in config["methods"]}}
     if output:
         os.makedirs(output, exist_ok=True)
         with open(os.path.join(output, "results.json"), "w") as f:
@@ -295,51 +337,245 @@ def run_benchmark(
     return results
 
 
-def _cell(stat):
+#: Config keys that define the protocol: parts of a run must agree on all of them.
+_PROTOCOL_KEYS = ("dataset", "in_classes", "ood_sets", "n_train", "n_test", "budget")
+#: Config keys that describe the machine; parts may differ (then the merged value is a list).
+_ENVIRONMENT_KEYS = ("device", "gan_ova", "torch", "python", "threads")
+
+
+def _read_part(path):
+    """``(file, results)`` of one part: a folder holding ``results.json``, or the file itself."""
+    file = os.path.join(path, "results.json") if os.path.isdir(path) else path
+    if not os.path.isfile(file):
+        raise FileNotFoundError(
+            f"paths: no results.json in {path!r}; expected a folder written by gan-ova benchmark "
+            "(run_benchmark(output=...)) or the path of its results.json."
+        )
+    with open(file) as f:
+        try:
+            results = json.load(f)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"paths: {file!r} is not valid JSON ({exc}); expected a benchmark results.json.") from None
+    if not isinstance(results, dict) or not {"config", "runs"} <= set(results):
+        raise ValueError(f"paths: {file!r} is not a benchmark results.json; expected the keys 'config' and 'runs'.")
+    return file, results
+
+
+def _same_folder(a, b):
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def merge_results(paths, output=None):
+    """Combine benchmark runs made in parts (per method, per seed) into one result.
+
+    Every part is a folder written by :func:`run_benchmark` (``output=``) or
+    ``gan-ova benchmark --output``. The parts must share the protocol
+    (dataset, in-distribution classes, OoD sets, budget, number of training
+    and test images) and, for a method present in several parts, its
+    constructor arguments. Each (method, seed) pair may come from one part
+    only. The per-seed numbers are combined and the mean and std per method
+    recomputed, so the result (and ``format_table`` of it) is what one run
+    over all the methods and seeds would have given -- apart from
+    ``fit_seconds``, measured where each part ran.
+
+    Parameters
+    ----------
+    paths : sequence of str or path-like
+        Result folders (or their ``results.json`` files). A folder that is
+        ``output`` itself is skipped with a warning, so that
+        ``gan-ova merge results/std/* --output results/std/merged`` can be
+        run again.
+    output : str or None, default=None
+        Folder for the merged ``results.json`` and ``results.md``; created
+        if needed. None writes nothing.
+
+    Returns
+    -------
+    results : dict
+        As returned by :func:`run_benchmark`: ``config`` (methods in the
+        order of :data:`METHODS`, seeds sorted, ``method_seeds`` the seeds
+        of each method, ``merged_from`` the part files; a machine key such as
+        ``threads`` becomes a list where parts differ), ``runs`` and
+        ``summary``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a path holds no ``results.json``.
+    ValueError
+        If no part is given, the parts' protocols or a method's parameters
+        differ, or a (method, seed) pair is in two parts.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> tiny = {"max_softmax": {"max_epochs": 2}}
+    >>> for seed in (0, 1):
+    ...     _ = run_benchmark("digits", methods=["max_softmax"], seeds=[seed], overrides=tiny,
+    ...                       output=os.path.join(tmp.name, f"seed{seed}"), verbose=0)
+    >>> parts = [os.path.join(tmp.name, "seed0"), os.path.join(tmp.name, "seed1")]
+    >>> merged = merge_results(parts, output=os.path.join(tmp.name, "merged"))
+    >>> merged["config"]["seeds"], len(merged["runs"]["max_softmax"])
+    ([0, 1], 2)
+    >>> sorted(os.listdir(os.path.join(tmp.name, "merged")))
+    ['results.json', 'results.md']
+    >>> tmp.cleanup()
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    paths = [os.fspath(p) for p in paths]
+    if output:
+        for p in [p for p in paths if _same_folder(p if os.path.isdir(p) else os.path.dirname(p) or ".", output)]:
+            warnings.warn(f"merge_results: skipping {p!r}, the output folder itself (it is rewritten).", UserWarning, stacklevel=2)
+            paths.remove(p)
+    if not paths:
+        raise ValueError("paths: expected at least one results folder to merge, got none.")
+    parts = [_read_part(p) for p in paths]
+
+    first_file, first = parts[0]
+    for file, res in parts[1:]:
+        for key in _PROTOCOL_KEYS:
+            a, b = first["config"].get(key), res["config"].get(key)
+            if a != b:
+                raise ValueError(
+                    f"paths: the parts were run with different protocols: {key!r} is {a!r} in {first_file!r} "
+                    f"but {b!r} in {file!r}; only runs of the same dataset, in_classes, OoD sets, budget and "
+                    "n_train can be merged."
+                )
+
+    records, params, merged_from = {}, {}, []
+    for file, res in parts:
+        cfg = res["config"]
+        merged_from += cfg.get("merged_from", [file])
+        method_seeds = cfg.get("method_seeds") or {m: cfg["seeds"] for m in res["runs"]}
+        for m, recs in res["runs"].items():
+            seeds = [int(s) for s in method_seeds[m]]
+            if len(seeds) != len(recs):
+                raise ValueError(f"paths: {file!r} has {len(recs)} runs of {m!r} for the {len(seeds)} seeds {seeds}; the file is damaged.")
+            p = cfg["params"][m]
+            if m in params and params[m][0] != p:
+                raise ValueError(
+                    f"paths: method {m!r} was run with different parameters: {params[m][0]!r} in {params[m][1]!r} "
+                    f"but {p!r} in {file!r}; rerun one part with the other's budget."
+                )
+            params.setdefault(m, (p, file))
+            seen = records.setdefault(m, {})
+            for seed, rec in zip(seeds, recs):
+                if seed in seen:
+                    raise ValueError(
+                        f"paths: method {m!r} seed {seed} is in both {seen[seed][1]!r} and {file!r}; each "
+                        "(method, seed) pair may come from one part only."
+                    )
+                seen[seed] = (rec, file)
+
+    methods = [m for m in METHODS if m in records] + [m for m in records if m not in METHODS]
+    method_seeds = {m: sorted(records[m]) for m in methods}
+    config = {key: first["config"][key] for key in ("dataset", "in_classes", "ood_sets", "n_train", "n_test")}
+    config.update(
+        methods=methods,
+        seeds=sorted({s for seeds in method_seeds.values() for s in seeds}),
+        method_seeds=method_seeds,
+        budget=first["config"]["budget"],
+        params={m: params[m][0] for m in methods},
+    )
+    for key in _ENVIRONMENT_KEYS:
+        values = []
+        for _, res in parts:
+            v = res["config"].get(key)
+            for item in v if isinstance(v, list) else [v]:
+                if item not in values:
+                    values.append(item)
+        config[key] = values[0] if len(values) == 1 else values
+    config["merged_from"] = merged_from
+    runs = {m: [records[m][s][0] for s in method_seeds[m]] for m in methods}
+    return _finish(config, runs, output)
+
+
+def _seed_counts(results):
+    """Method -> number of seeds behind its summary."""
+    cfg, runs = results["config"], results.get("runs") or {}
+    method_seeds = cfg.get("method_seeds") or {}
+    return {m: len(runs[m]) if m in runs else len(method_seeds.get(m, cfg["seeds"])) for m in results["summary"]}
+
+
+def _cell(stat, n):
     m, s = stat["mean"], stat["std"]
     if not np.isfinite(m):
         return "n/a"
+    if n == 1:
+        return f"{100 * m:.2f}"  # one seed: no spread to show
     return f"{100 * m:.2f} ± {100 * s:.2f}"
 
 
+def _spread_note(counts):
+    ns = sorted(set(counts.values()))
+    if ns == [1]:
+        return "x100; 1 seed (n=1): single values, no spread."
+    if len(ns) == 1:
+        return f"x100, mean ± std over {ns[0]} seeds."
+    return "x100, mean ± std over each method's n seeds (column n; n=1: a single value, no spread)."
+
+
 def format_table(results):
-    """The paper-style markdown table (x100, mean ± std over seeds), plus OoD AUROC per set.
+    """The paper-style markdown table (x100), plus OoD AUROC per set.
+
+    Cells are mean ± std over the seeds; a method run with one seed shows its
+    value alone, and a note under the table says how many seeds the numbers
+    come from (a column ``n`` appears when methods have different counts).
 
     Parameters
     ----------
     results : dict
-        As returned by :func:`run_benchmark` (or loaded from its ``results.json``).
+        As returned by :func:`run_benchmark` or :func:`merge_results` (or
+        loaded from their ``results.json``).
 
     Returns
     -------
     table : str
+
+    Examples
+    --------
+    >>> res = run_benchmark("digits", methods=["ova"], seeds=[0], verbose=0,
+    ...                     overrides={"ova": {"max_epochs": 1}})
+    >>> table = format_table(res)
+    >>> print(table.splitlines()[0])
+    digits classes [0, 1, 2, 3, 4] in; OoD sets ['held_out_classes', 'letters', 'noise']; 630 training images; budget quick; seeds [0]
+    >>> print(table.splitlines()[2])
+    | method | Acc | AUROC S/F | ECE | OoD AUROC | AUPR-In | AUPR-Out | FPR@95 | fit s |
+    >>> "1 seed (n=1): single values, no spread" in table
+    True
     """
     cfg = results["config"]
     summary = results["summary"]
+    counts = _seed_counts(results)
+    ragged = len(set(counts.values())) > 1
     head = (
         f"{cfg['dataset']} classes {cfg['in_classes']} in; OoD sets {list(cfg['ood_sets'])}; "
         f"{cfg['n_train']} training images; budget {cfg['budget']}; seeds {cfg['seeds']}\n\n"
     )
-    cols = ["Acc", "AUROC S/F", "ECE", "OoD AUROC", "AUPR-In", "AUPR-Out", "FPR@95", "fit s"]
+    cols = (["n"] if ragged else []) + ["Acc", "AUROC S/F", "ECE", "OoD AUROC", "AUPR-In", "AUPR-Out", "FPR@95", "fit s"]
     lines = ["| method | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
     for m, s in summary.items():
+        n = counts[m]
         p = s["ood"].get("pooled", {})
-        row = [
-            _cell(s["accuracy"]),
-            _cell(s["fp_auroc"]),
-            _cell(s["ece"]),
-            _cell(p["auroc"]) if p else "n/a",
-            _cell(p["aupr_in"]) if p else "n/a",
-            _cell(p["aupr_out"]) if p else "n/a",
-            _cell(p["fpr95"]) if p else "n/a",
+        row = ([str(n)] if ragged else []) + [
+            _cell(s["accuracy"], n),
+            _cell(s["fp_auroc"], n),
+            _cell(s["ece"], n),
+            _cell(p["auroc"], n) if p else "n/a",
+            _cell(p["aupr_in"], n) if p else "n/a",
+            _cell(p["aupr_out"], n) if p else "n/a",
+            _cell(p["fpr95"], n) if p else "n/a",
             f"{s['fit_seconds']['mean']:.1f}",
         ]
         lines.append(f"| {m} | " + " | ".join(row) + " |")
+    lines += ["", _spread_note(counts)]
     sets = [k for k in cfg["ood_sets"]]
     if sets:
         lines += ["", "OoD AUROC per set (near: held-out classes; the rest far):", ""]
         lines.append("| method | " + " | ".join(sets) + " |")
         lines.append("|---" * (len(sets) + 1) + "|")
         for m, s in summary.items():
-            lines.append(f"| {m} | " + " | ".join(_cell(s["ood"][k]["auroc"]) for k in sets) + " |")
+            lines.append(f"| {m} | " + " | ".join(_cell(s["ood"][k]["auroc"], counts[m]) for k in sets) + " |")
     return head + "\n".join(lines)

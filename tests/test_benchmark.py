@@ -1,10 +1,20 @@
+import importlib.util
 import json
+import re
+import shutil
+import types
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from gan_ova.benchmark import BUDGETS, METHODS, format_table, load_protocol, run_benchmark
-from gan_ova.cli import main
+from gan_ova import benchmark
+from gan_ova.baselines import DeepEnsembleClassifier
+from gan_ova.benchmark import BUDGETS, METHODS, _budget, format_table, load_protocol, merge_results, run_benchmark
+from gan_ova.cli import build_parser, main
+from gan_ova.estimator import GANShieldedOvAClassifier
+
+TINY = {"uqgan": {"cae_max_epochs": 1, "max_epochs": 1, "batch_size": 32}, "*": {"max_epochs": 2, "batch_size": 64}}
 
 
 def test_load_protocol_digits():
@@ -26,6 +36,43 @@ def test_load_protocol_errors():
 def test_every_method_has_budgets():
     for key, table in BUDGETS.items():
         assert "*" in table and "uqgan" in table
+
+
+@pytest.mark.parametrize("key", sorted(BUDGETS))
+def test_uqgan_mc_gets_uqgans_budget_in_every_table(key):
+    dataset, budget = key
+    assert _budget(dataset, budget, "uqgan_mc") == BUDGETS[key]["uqgan"]
+    assert _budget(dataset, budget, "max_softmax") == BUDGETS[key]["*"]
+
+
+def test_uqgan_mc_method_is_the_mc_dropout_variant():
+    cls, fixed = METHODS["uqgan_mc"]
+    assert cls is GANShieldedOvAClassifier and fixed == {"mc_dropout": 0.5, "mc_samples": 50}
+    assert METHODS["uqgan"] == (GANShieldedOvAClassifier, {})
+    assert list(METHODS)[:2] == ["uqgan", "uqgan_mc"]  # run_benchmark(methods=None) runs list(METHODS)
+
+
+def test_standard_budget():
+    for dataset in ("fashion_mnist", "mnist"):
+        table = BUDGETS[(dataset, "standard")]
+        assert table["uqgan"]["batch_size"] == table["*"]["batch_size"] == 128
+        # baselines: as many passes over the data as UQGAN's stage 2
+        assert table["*"]["max_epochs"] == table["uqgan"]["max_epochs"]
+    assert BUDGETS[("mnist", "standard")] == BUDGETS[("fashion_mnist", "standard")]
+    assert BUDGETS[("digits", "standard")] == BUDGETS[("digits", "quick")]
+    # the ensemble's max_epochs is each member's budget
+    assert DeepEnsembleClassifier(**_budget("fashion_mnist", "standard", "ensemble")).max_epochs == 8
+    assert build_parser().parse_args(["benchmark", "--budget", "standard"]).budget == "standard"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["benchmark", "--budget", "huge"])
+
+
+def test_run_benchmark_uqgan_mc(tmp_path, monkeypatch):
+    monkeypatch.setitem(BUDGETS, ("digits", "standard"), TINY)
+    res = run_benchmark("digits", methods=["uqgan_mc"], seeds=[0], budget="standard", verbose=0)
+    params = res["config"]["params"]["uqgan_mc"]
+    assert params == {"mc_dropout": 0.5, "mc_samples": 50, **TINY["uqgan"]}
+    assert res["config"]["budget"] == "standard" and 0 <= res["summary"]["uqgan_mc"]["accuracy"]["mean"] <= 1
 
 
 def test_run_benchmark_writes_results(tmp_path):
@@ -54,7 +101,7 @@ def test_run_benchmark_bad_arguments():
         run_benchmark(methods=["svm"], verbose=0)
     with pytest.raises(ValueError, match="seeds"):
         run_benchmark(methods=["ova"], seeds=[], verbose=0)
-    with pytest.raises(ValueError, match="budget"):
+    with pytest.raises(ValueError, match=r"budget: expected one of \['quick', 'standard', 'paper'\].*'huge'"):
         run_benchmark(methods=["ova"], seeds=[0], budget="huge", verbose=0)
 
 
@@ -79,4 +126,194 @@ def test_cli_errors(capsys):
 
 
 def test_methods_table():
-    assert {"uqgan", "max_softmax", "entropy", "ova", "mc_dropout", "ensemble", "confident"} <= set(METHODS)
+    assert {"uqgan", "uqgan_mc", "max_softmax", "entropy", "ova", "mc_dropout", "ensemble", "confident"} <= set(METHODS)
+
+
+def _help(capsys, command):
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["benchmark", "merge"])
+def test_help_states_every_default(capsys, monkeypatch, command):
+    monkeypatch.setenv("COLUMNS", "100")
+    text = _help(capsys, command)
+    options = [b for b in re.split(r"\n  (?=--)", text.split("options:")[1]) if b.startswith("--")]
+    assert len(options) == {"benchmark": 11, "merge": 1}[command]
+    for block in options:
+        assert "default" in block, block  # every option states its default (or what no value means)
+    flat = " ".join(text.split())  # undo line wrapping
+    if command == "benchmark":
+        for default in ("digits", "0-4", "0,1,2", "quick", "cpu", "results/benchmark", "all"):
+            assert f"(default: {default}" in flat, default
+        assert "uqgan_mc" in flat and "{quick,standard,paper}" in flat
+    else:
+        assert "(default: results/merged)" in flat and "PART [PART ...]" in flat
+
+
+# ---- running a table in parts and merging -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def parts(tmp_path_factory):
+    """max_softmax on digits at a tiny budget: seeds 0 and 1 as two CLI parts, and both in one run.
+
+    fit times are frozen at 0 so that tables from different runs compare equal.
+    """
+    root = tmp_path_factory.mktemp("parts")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(BUDGETS, ("digits", "quick"), TINY)
+        mp.setattr(benchmark, "time", types.SimpleNamespace(perf_counter=lambda: 0.0))
+        for seed in (0, 1):
+            assert main(["benchmark", "--methods", "max_softmax", "--seeds", str(seed), "--output", str(root / f"s{seed}"), "--quiet"]) == 0
+        run_benchmark("digits", methods=["max_softmax"], seeds=[0, 1], output=str(root / "single"), verbose=0)
+    return root
+
+
+def _load(path):
+    return json.loads((Path(path) / "results.json").read_text())
+
+
+def _edited_copy(src, dst, edit):
+    shutil.copytree(src, dst)
+    res = _load(dst)
+    edit(res)
+    (Path(dst) / "results.json").write_text(json.dumps(res))
+    return dst
+
+
+def test_merge_equals_single_run(parts, tmp_path, capsys):
+    rc = main(["merge", str(parts / "s0"), str(parts / "s1"), "--output", str(tmp_path / "merged")])
+    out = capsys.readouterr().out
+    assert rc == 0 and "| max_softmax |" in out and "mean ± std over 2 seeds" in out
+    merged, single = _load(tmp_path / "merged"), _load(parts / "single")
+    assert format_table(merged) == format_table(single)
+    assert (tmp_path / "merged" / "results.md").read_text() == (parts / "single" / "results.md").read_text()
+    assert merged["runs"] == single["runs"] and merged["summary"] == single["summary"]
+    assert merged["config"]["seeds"] == [0, 1] and merged["config"]["method_seeds"] == {"max_softmax": [0, 1]}
+    assert merged["config"]["params"] == single["config"]["params"]
+    assert [Path(p).parent.name for p in merged["config"]["merged_from"]] == ["s0", "s1"]
+    # order of the parts does not matter; a merged result merges again
+    again = merge_results([tmp_path / "merged"])
+    assert format_table(merge_results([parts / "s1", parts / "s0"])) == format_table(single) == format_table(again)
+
+
+def test_merge_of_a_merged_part(parts, tmp_path):
+    merge_results([parts / "s0"], output=str(tmp_path / "m0"))
+    res = merge_results([tmp_path / "m0", parts / "s1" / "results.json"])
+    assert format_table(res) == format_table(_load(parts / "single"))
+    assert len(res["config"]["merged_from"]) == 2
+
+
+def test_merge_skips_its_own_output_folder(parts, tmp_path):
+    out = tmp_path / "std"
+    for seed in (0, 1):
+        shutil.copytree(parts / f"s{seed}", out / f"s{seed}")
+    merge_results([out / "s0", out / "s1"], output=str(out / "merged"))
+    with pytest.warns(UserWarning, match="skipping .*merged"):  # results/std/* matches the output folder too
+        res = merge_results(sorted(out.iterdir()), output=str(out / "merged"))
+    assert format_table(res) == format_table(_load(parts / "single"))
+
+
+def test_merge_ragged_seeds_and_method_order(parts, tmp_path):
+    def rename(res):  # one seed of another method
+        for key in ("runs", "summary"):
+            res[key] = {"entropy": res[key]["max_softmax"]}
+        cfg = res["config"]
+        cfg["methods"], cfg["params"] = ["entropy"], {"entropy": cfg["params"]["max_softmax"]}
+        cfg["method_seeds"] = {"entropy": [0]}
+
+    other = _edited_copy(parts / "s0", tmp_path / "entropy", rename)
+    res = merge_results([other, parts / "s1", parts / "s0"])
+    assert res["config"]["methods"] == ["max_softmax", "entropy"]  # order of METHODS
+    assert res["config"]["method_seeds"] == {"max_softmax": [0, 1], "entropy": [0]}
+    table = format_table(res)
+    rows = [line for line in table.splitlines() if line.startswith("| ")]
+    assert rows[0].startswith("| method | n | Acc")
+    assert rows[1].startswith("| max_softmax | 2 |") and "±" in rows[1]
+    assert rows[2].startswith("| entropy | 1 |") and "±" not in rows[2]
+    assert "each method's n seeds" in table
+
+
+def test_merge_reads_results_without_method_seeds(parts, tmp_path):
+    old = _edited_copy(parts / "s1", tmp_path / "old", lambda res: res["config"].pop("method_seeds"))
+    assert format_table(merge_results([parts / "s0", old])) == format_table(_load(parts / "single"))
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [("budget", "standard"), ("n_train", 100), ("dataset", "mnist"), ("in_classes", [0, 1]), ("ood_sets", {"noise": 271})],
+)
+def test_merge_refuses_different_protocols(parts, tmp_path, key, value):
+    other = _edited_copy(parts / "s1", tmp_path / "other", lambda res: res["config"].__setitem__(key, value))
+    with pytest.raises(ValueError, match=rf"different protocols: '{key}' is .* in .*s0.* but {re.escape(repr(value))} in .*other"):
+        merge_results([parts / "s0", other])
+
+
+def test_merge_refuses_different_method_parameters(parts, tmp_path):
+    def edit(res):
+        res["config"]["params"]["max_softmax"]["max_epochs"] = 99
+
+    other = _edited_copy(parts / "s1", tmp_path / "other", edit)
+    with pytest.raises(ValueError, match="method 'max_softmax' was run with different parameters"):
+        merge_results([parts / "s0", other])
+
+
+def test_merge_refuses_duplicate_method_seed(parts, tmp_path, capsys):
+    copy = shutil.copytree(parts / "s0", tmp_path / "s0_again")
+    with pytest.raises(ValueError, match=r"method 'max_softmax' seed 0 is in both .*s0.* and .*s0_again"):
+        merge_results([parts / "s0", parts / "s1", copy])
+    assert main(["merge", str(parts / "s0"), str(parts / "single"), "--output", ""]) == 2
+    assert "gan-ova merge: error: paths: method 'max_softmax' seed 0 is in both" in capsys.readouterr().err
+
+
+def test_merge_errors(parts, tmp_path, capsys):
+    with pytest.raises(ValueError, match="paths: expected at least one"):
+        merge_results([])
+    with pytest.raises(FileNotFoundError, match="no results.json in"):
+        merge_results([parts / "s0", tmp_path / "nothing"])
+    (tmp_path / "bad.json").write_text("{}")
+    with pytest.raises(ValueError, match="not a benchmark results.json"):
+        merge_results([tmp_path / "bad.json"])
+    assert main(["merge", str(tmp_path / "nothing"), "--output", ""]) == 2
+    assert "gan-ova merge: error: paths: no results.json" in capsys.readouterr().err
+
+
+# ---- the table's spread ------------------------------------------------------
+
+
+def test_one_seed_table_shows_no_fake_spread(parts):
+    one, two = (parts / "s0" / "results.md").read_text(), (parts / "single" / "results.md").read_text()
+    assert "±" not in one and "1 seed (n=1): single values, no spread" in one
+    assert "±" in two and "mean ± std over 2 seeds" in two and "no spread" not in two
+
+
+def test_results_to_rst(parts):
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "results_to_rst.py"
+    spec = importlib.util.spec_from_file_location("results_to_rst", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    one, two = mod.to_rst(_load(parts / "s0"), "T"), mod.to_rst(_load(parts / "single"), "T")
+    assert "±" not in one and "1 seed (n=1)" in one
+    assert "±" in two and "mean ± std over 2 seeds" in two
+
+
+def test_docs_budget_table_matches_budgets():
+    """docs/benchmarks.rst states every budget as BUDGETS holds it (retune both together)."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "benchmarks.rst").read_text()
+    table = text[text.index(".. list-table:: Named budgets"):].split("\n\n", 2)[1].split("\n\n")[0]
+    rows = [[c.strip() for c in re.split(r"\n\s+- ", row)] for row in table.split("* - ")[1:]]
+    documented = {(r[0], "digits" if r[1].startswith("digits") else "fashion_mnist"): r[2:] for r in rows[1:]}
+    expected = {}
+    for (dataset, budget), entry in BUDGETS.items():
+        if dataset == "mnist":
+            assert entry == BUDGETS[("fashion_mnist", budget)]  # documented in the same row
+            continue
+        u, b = entry["uqgan"], entry["*"]
+        expected[(budget, dataset)] = [
+            f"{u['cae_max_epochs']} autoencoder + {u['max_epochs']} stage-2 epochs, batch {u['batch_size']}",
+            f"{b['max_epochs']} epochs, batch {b['batch_size']}",
+        ]
+    assert documented == expected
