@@ -17,6 +17,7 @@ SCRIPTS = {
     "toy_uncertainty_maps.py": ("train accuracy", True),
     "fashion_mnist_ood.py": (None, True),  # prints a skip message when Fashion-MNIST is missing
     "reject_uncertain.py": ("coverage", True),
+    "far_field_map.py": ("points at radius 30", True),
 }
 
 
