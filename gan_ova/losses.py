@@ -52,7 +52,7 @@ def class_weight_matrix(class_counts):
     return n[None, :] / n[:, None]
 
 
-def ova_classifier_loss(logits_real, y, logits_fake=None, weights=None, lambda_real=0.6, y_fake=None):
+def ova_classifier_loss(logits_real, y, logits_fake=None, weights=None, lambda_real=0.6):
     """One-vs-all loss on a batch of real and generated examples.
 
     ``L = (1/N) sum_i -log p_{y_i}(x_i)
@@ -74,9 +74,6 @@ def ova_classifier_loss(logits_real, y, logits_fake=None, weights=None, lambda_r
     weights : Tensor of shape (K, K) or None
         ``w[y, k] = n_k / n_y`` (:func:`class_weight_matrix`); ones if None.
     lambda_real : float, default=0.6
-    y_fake : LongTensor of shape (M,) or None
-        Conditioning labels of the generated examples when they differ from
-        ``y`` (e.g. more real examples than generated ones); default ``y``.
 
     Returns
     -------
@@ -103,9 +100,7 @@ def ova_classifier_loss(logits_real, y, logits_fake=None, weights=None, lambda_r
     neg = (w * neg_all * mask).sum() / max(n * (k - 1), 1)
     loss = pos + lambda_real * neg
     if logits_fake is not None:
-        y_fake = y if y_fake is None else y_fake
-        rows = torch.arange(len(y_fake), device=logits_fake.device)
-        fake = F.softplus(logits_fake[rows, y_fake]).mean()
+        fake = F.softplus(logits_fake[idx, y]).mean()
         loss = loss + (1.0 - lambda_real) * fake
     return loss
 

@@ -94,8 +94,8 @@ def test_vector_models_reconstruction_is_the_input():
 
 def test_reconstruction_positives_and_lambda_scaling(digits200):
     X, y = digits200
-    on = GANShieldedOvAClassifier(**SMALL_IMG).fit(X, y)
-    off = GANShieldedOvAClassifier(reconstruction_positives=False, scale_lambdas=False, **SMALL_IMG).fit(X, y)
+    on = GANShieldedOvAClassifier(reconstruction_positives=True, **SMALL_IMG).fit(X, y)
+    off = GANShieldedOvAClassifier(scale_lambdas=False, **SMALL_IMG).fit(X, y)
     assert on.shielding_net_.reconstruction_positives and not off.shielding_net_.reconstruction_positives
     s = float(np.sqrt(np.mean(on.latent_scale_.astype(np.float64) ** 2)))
     assert on.shielding_net_.lambda_cl == pytest.approx(on.lambda_cl / s, rel=1e-5)

@@ -121,12 +121,14 @@ def _toy(name):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("settings", ["doctest", "defaults"])
 @pytest.mark.parametrize("toy", ["blobs", "moons"])
 @pytest.mark.parametrize("seed", range(5))
-def test_toy_far_circle_is_flagged(toy, seed):
+@pytest.mark.filterwarnings("ignore:batch_size")  # the defaults' batch of 256 exceeds 160 training points
+def test_toy_far_circle_is_flagged(toy, seed, settings):
     """16 points at radius 30 all around: >= 95% above the training points' 95th percentile."""
     X, y = _toy(toy)
-    clf = GANShieldedOvAClassifier(random_state=seed, **DOCTEST).fit(X, y)
+    clf = GANShieldedOvAClassifier(random_state=seed, **(DOCTEST if settings == "doctest" else {})).fit(X, y)
     t = np.linspace(0, 2 * np.pi, 16, endpoint=False)
     assert _frac_above(clf, X, 30.0 * np.c_[np.cos(t), np.sin(t)]) >= 0.95
 
