@@ -302,7 +302,7 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
             Xf = X.astype(np.float32)
             if not fit:
                 Xf = (Xf - self.input_mean_) / self.input_scale_
-                if getattr(self, "input_squash_", None):
+                if getattr(self, "input_squash_", None) is not None:
                     Xf = squash(Xf, self.input_squash_)
         return (Xf, y, image_shape, meta) if fit else Xf
 

@@ -21,7 +21,7 @@ from skorch.history import History
 from torch import nn
 
 from ._base import BaseUQClassifier, check_hidden, check_number, fork_devices, warn_user
-from ._farfield import SQUASH_SCALE, FarFieldSampler, squash, unsquash
+from ._farfield import FarFieldSampler, squash, squash_scales, unsquash
 from ._progress import PlainPrintLog, verbose_callbacks
 from .nets.cae import ConvCAE, ResidualCAE
 from .nets.classifiers import MLP
@@ -187,7 +187,8 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         Make the epistemic uncertainty rise away from the data in every
         direction (see the user guide, "Far from the data"): feature vectors
         are squashed coordinate-wise into a bounded box after
-        standardization, ``6 * tanh(x / 6)``; every classifier step also sees
+        standardization, ``c * tanh(x / c)`` with ``c`` the larger of 6 and
+        twice the feature's largest absolute training value; every classifier step also sees
         negatives for every head drawn on spheres around the data (from 1.5x
         the data's radius to far beyond, in dense and sparse directions); and
         the ``"mlp"`` backbone gets the mean squared coordinate as an extra
@@ -242,9 +243,10 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         The latent standardization (zeros/ones when off).
     input_mean_, input_scale_ : ndarray or None
         Standardization of feature vectors (None for images).
-    input_squash_ : float or None
-        Half-width ``c`` of the squashing ``c * tanh(x / c)`` applied to
-        standardized feature vectors (None: not squashed; see ``far_field``).
+    input_squash_ : ndarray of shape (n_features,) or None
+        Half-widths ``c_j`` of the squashing ``c_j * tanh(x_j / c_j)``
+        applied to standardized feature vectors (None: not squashed; see
+        ``far_field``).
     best_epoch_ : int or None
         Stage-2 epoch whose classifier was kept (None without validation).
     fit_interrupted_ : bool
@@ -437,10 +439,12 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             sampler = None
             self.input_squash_ = None
             if far:
-                sampler = FarFieldSampler.from_data(Xc[tr], "squash" if image_shape is None else "clip")
                 if image_shape is None:
-                    self.input_squash_ = SQUASH_SCALE
-                    Xc = squash(Xc, SQUASH_SCALE)
+                    self.input_squash_ = squash_scales(Xc[tr])
+                    sampler = FarFieldSampler.from_data(Xc[tr], "squash", squash_scale=self.input_squash_)
+                    Xc = squash(Xc, self.input_squash_)
+                else:
+                    sampler = FarFieldSampler.from_data(Xc[tr], "clip")
             if image_shape is None:
                 codes = Xc  # identity autoencoder: the GAN works in (standardized) input space
                 self.autoencoder_ = None
@@ -900,7 +904,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         finally:
             G.train(was_training)
         if self.image_shape_ is None:
-            if getattr(self, "input_squash_", None):
+            if getattr(self, "input_squash_", None) is not None:
                 x = unsquash(x, self.input_squash_).astype(np.float32)
             x = x * self.input_scale_ + self.input_mean_
         else:

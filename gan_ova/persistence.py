@@ -341,7 +341,7 @@ def save_model(estimator, path):
         "latent_scale": _encode_array(estimator.latent_scale_, "latent_scale_"),
         "input_mean": opt_array(estimator.input_mean_, "input_mean_"),
         "input_scale": opt_array(estimator.input_scale_, "input_scale_"),
-        "input_squash": getattr(estimator, "input_squash_", None),
+        "input_squash": opt_array(getattr(estimator, "input_squash_", None), "input_squash_"),
         "input_is_uint8": bool(estimator.input_is_uint8_),
         "input_ndim": int(estimator.input_ndim_),
         "random_seed": int(estimator.random_seed_),
@@ -624,7 +624,7 @@ def _read_fitted(cfg):
         "latent_scale_": cfg.array("fitted", "latent_scale"),
         "input_mean_": cfg.array("fitted", "input_mean", optional=True),
         "input_scale_": cfg.array("fitted", "input_scale", optional=True),
-        "input_squash_": cfg.get("fitted", "input_squash", types=(float, type(None)), optional=True),
+        "input_squash_": cfg.array("fitted", "input_squash", optional=True),
         "random_seed_": cfg.get("fitted", "random_seed", types=int),
         "best_epoch_": cfg.get("fitted", "best_epoch", types=(int, type(None))),
         "fit_interrupted_": cfg.get("fitted", "fit_interrupted", types=bool),
@@ -635,6 +635,9 @@ def _read_fitted(cfg):
         for name in ("input_mean_", "input_scale_"):
             if fitted[name] is None or fitted[name].shape != (fitted["n_features_in_"],):
                 raise cfg.error(f"entry 'fitted.{name[:-1]}' must have shape ({fitted['n_features_in_']},).")
+        squash = fitted["input_squash_"]
+        if squash is not None and (squash.shape != (fitted["n_features_in_"],) or not np.all(squash > 0)):
+            raise cfg.error(f"entry 'fitted.input_squash' must hold {fitted['n_features_in_']} positive values.")
     return fitted
 
 

@@ -533,6 +533,8 @@ def plot_shield_diagnostics(estimator, X=None, y=None, diagnostics=None, n_per_c
     >>> fig = plot_shield_diagnostics(clf, X, y, n_per_class=64)
     >>> len(fig.axes)
     4
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close(fig)
     """
     plt = _pyplot()
     _fitted(estimator)

@@ -125,3 +125,7 @@ def test_plot_shield_diagnostics(fitted_digits, tmp_path):
     assert len(fig2.axes) == 4
     with pytest.raises(ValueError, match="X, y: expected labelled data"):
         plot_shield_diagnostics(clf)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    plt.close(fig2)
