@@ -12,29 +12,8 @@ were run with different numbers of seeds (a merged table).
 import json
 import sys
 
-
-def _cell(stat, n):
-    m, s = stat["mean"], stat["std"]
-    if m != m:  # NaN
-        return "n/a"
-    if n == 1:
-        return f"{100 * m:.2f}"
-    return f"{100 * m:.2f} ± {100 * s:.2f}"
-
-
-def _seed_counts(results):
-    cfg, runs = results["config"], results.get("runs") or {}
-    method_seeds = cfg.get("method_seeds") or {}
-    return {m: len(runs[m]) if m in runs else len(method_seeds.get(m, cfg["seeds"])) for m in results["summary"]}
-
-
-def _spread(counts):
-    ns = sorted(set(counts.values()))
-    if ns == [1]:
-        return "x100, 1 seed (n=1): single values, no spread"
-    if len(ns) == 1:
-        return f"x100, mean ± std over {ns[0]} seeds"
-    return "x100, mean ± std over each method's n seeds; n=1: a single value"
+# one formatting for the CLI tables and the docs tables
+from gan_ova.benchmark import _cell, _seed_counts, _spread_note
 
 
 def _table(title, header, rows):
@@ -68,7 +47,7 @@ def to_rst(results, title):
     return "\n\n".join(
         [
             head,
-            _table(f"{title} ({_spread(counts)}; OoD pooled)", cols, rows),
+            _table(f"{title} ({_spread_note(counts).rstrip('.')}; OoD pooled)", cols, rows),
             _table(f"{title}: OoD AUROC per set (held_out_classes = near OoD)", ["method"] + sets, per_set),
         ]
     )
