@@ -27,9 +27,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from ._farfield import squash
+from ._validation import check_number
 from .nets.classifiers import BACKBONES, default_backbone
 
-__all__ = ["BaseUQClassifier", "check_number", "check_hidden", "warn_user"]
+__all__ = ["BaseUQClassifier", "warn_user"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
@@ -50,41 +51,6 @@ def warn_user(message, category=UserWarning):
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)
-
-
-def check_number(name, value, *, low=None, high=None, low_open=False, integer=False, allow=()):
-    """Raise a ValueError naming ``name`` unless ``value`` is a number in range.
-
-    Examples
-    --------
-    >>> check_number("lr", 0.1, low=0, low_open=True)
-    >>> check_number("lr", -1.0, low=0, low_open=True)
-    Traceback (most recent call last):
-    ...
-    ValueError: lr: expected a value > 0, got -1.0.
-    """
-    if allow and isinstance(value, str) and value in allow:
-        return
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, kind) or not np.isfinite(value):
-        expected = "an int" if integer else "a finite number"
-        extra = f" or one of {list(allow)}" if allow else ""
-        raise ValueError(f"{name}: expected {expected}{extra}, got {value!r}.")
-    if low is not None and (value < low or (low_open and value == low)):
-        op = ">" if low_open else ">="
-        raise ValueError(f"{name}: expected a value {op} {low}, got {value!r}.")
-    if high is not None and value > high:
-        raise ValueError(f"{name}: expected a value <= {high}, got {value!r}.")
-
-
-def check_hidden(name, value):
-    """Raise a ValueError naming ``name`` unless ``value`` is a non-empty tuple of positive ints."""
-    if (
-        not isinstance(value, (tuple, list))
-        or len(value) == 0
-        or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0 for v in value)
-    ):
-        raise ValueError(f"{name}: expected a non-empty tuple of positive ints, got {value!r}.")
 
 
 def torch_device(device):

@@ -51,7 +51,8 @@ from skorch.helper import predefined_split
 from skorch.utils import to_tensor
 from torch import nn
 
-from ._base import BaseUQClassifier, check_hidden, check_number, fork_devices
+from ._base import BaseUQClassifier, fork_devices
+from ._validation import check_hidden, check_number
 from ._progress import PlainPrintLog, verbose_callbacks
 from .losses import class_weight_matrix, critic_loss, ova_classifier_loss
 from .nets.classifiers import set_mc_dropout

@@ -20,7 +20,8 @@ from skorch.helper import predefined_split
 from skorch.history import History
 from torch import nn
 
-from ._base import BaseUQClassifier, check_hidden, check_number, fork_devices, warn_user
+from ._base import BaseUQClassifier, fork_devices, warn_user
+from ._validation import check_bool, check_choice, check_hidden, check_number
 from ._farfield import FarFieldSampler, squash, squash_scales, unsquash
 from ._progress import PlainPrintLog, verbose_callbacks
 from .nets.cae import ConvCAE, ResidualCAE
@@ -372,10 +373,8 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         check_hidden("generator_hidden", self.generator_hidden)
         check_hidden("critic_hidden", self.critic_hidden)
         for name in ("standardize_latent", "scale_lambdas", "reconstruction_positives"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise ValueError(f"{name}: expected True or False, got {getattr(self, name)!r}.")
-        if not (isinstance(self.far_field, str) and self.far_field in ("auto", "on", "off")):
-            raise ValueError(f"far_field: expected 'auto', 'on' or 'off', got {self.far_field!r}.")
+            check_bool(name, getattr(self, name))
+        check_choice("far_field", self.far_field, ("auto", "on", "off"))
         if self.autoencoder != "auto" and self.autoencoder not in _AUTOENCODERS:
             raise ValueError(
                 f"autoencoder: expected 'auto' or one of {sorted(_AUTOENCODERS)}, got {self.autoencoder!r}."

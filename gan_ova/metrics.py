@@ -40,6 +40,8 @@ import warnings
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
 
+from ._validation import check_labels_1d, check_scores_1d
+
 __all__ = [
     "accuracy",
     "expected_calibration_error",
@@ -59,43 +61,6 @@ _PROBA_ATOL = 1e-6
 # ---------------------------------------------------------------------------
 # validation helpers
 # ---------------------------------------------------------------------------
-def _labels_1d(func, name, values):
-    """Return ``values`` as a non-empty 1-D array (any dtype)."""
-    arr = np.asarray(values)
-    if arr.ndim != 1:
-        raise ValueError(
-            f"{func}: {name} must be a 1-D array of labels, "
-            f"got an array of shape {arr.shape}"
-        )
-    if arr.shape[0] == 0:
-        raise ValueError(f"{func}: {name} must be non-empty, got 0 elements")
-    return arr
-
-
-def _scores_1d(func, name, values, allow_empty=False):
-    """Return ``values`` as a finite 1-D float array."""
-    try:
-        arr = np.asarray(values, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"{func}: {name} must be a 1-D array of real-valued scores, "
-            f"got values that cannot be converted to float ({exc})"
-        ) from None
-    if arr.ndim != 1:
-        raise ValueError(
-            f"{func}: {name} must be a 1-D array of scores with shape (n,), "
-            f"got an array of shape {arr.shape}"
-        )
-    if arr.shape[0] == 0 and not allow_empty:
-        raise ValueError(f"{func}: {name} must be non-empty, got 0 scores")
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        raise ValueError(
-            f"{func}: {name} contains {int(bad.sum())} non-finite value(s) "
-            f"(NaN or inf) out of {arr.shape[0]}, e.g. {arr[bad][0]!r} at "
-            f"index {int(np.flatnonzero(bad)[0])}; scores must be finite"
-        )
-    return arr
 
 
 def _same_length(func, name_a, a, name_b, b):
@@ -108,8 +73,8 @@ def _same_length(func, name_a, a, name_b, b):
 
 def _ood_scores(func, epistemic_in, epistemic_out):
     """Validate in/out scores; return (is_in labels 1/0, concatenated scores)."""
-    s_in = _scores_1d(func, "epistemic_in", epistemic_in, allow_empty=True)
-    s_out = _scores_1d(func, "epistemic_out", epistemic_out, allow_empty=True)
+    s_in = check_scores_1d("epistemic_in", epistemic_in, func=func, allow_empty=True)
+    s_out = check_scores_1d("epistemic_out", epistemic_out, func=func, allow_empty=True)
     if s_in.shape[0] == 0 or s_out.shape[0] == 0:
         if s_in.shape[0] == 0 and s_out.shape[0] == 0:
             got = "no scores at all (epistemic_in and epistemic_out are empty)"
@@ -167,15 +132,15 @@ def accuracy(y_true, y_pred):
     0.5
     """
     func = "accuracy"
-    y_true = _labels_1d(func, "y_true", y_true)
-    y_pred = _labels_1d(func, "y_pred", y_pred)
+    y_true = check_labels_1d("y_true", y_true, func=func)
+    y_pred = check_labels_1d("y_pred", y_pred, func=func)
     _same_length(func, "y_true", y_true, "y_pred", y_pred)
     return float(np.mean(y_true == y_pred))
 
 
 def _class_indices(func, name, y, n_classes):
     """Validate integer class indices in ``0..n_classes-1``."""
-    y = _labels_1d(func, name, y)
+    y = check_labels_1d(name, y, func=func)
     if y.dtype.kind in "iu":
         idx = y.astype(np.int64)
     elif y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
@@ -359,10 +324,10 @@ def fp_detection_auroc(y_true, y_pred, aleatoric):
     0.75
     """
     func = "fp_detection_auroc"
-    y_true = _labels_1d(func, "y_true", y_true)
-    y_pred = _labels_1d(func, "y_pred", y_pred)
+    y_true = check_labels_1d("y_true", y_true, func=func)
+    y_pred = check_labels_1d("y_pred", y_pred, func=func)
     _same_length(func, "y_true", y_true, "y_pred", y_pred)
-    score = _scores_1d(func, "aleatoric", aleatoric)
+    score = check_scores_1d("aleatoric", aleatoric, func=func)
     _same_length(func, "y_true", y_true, "aleatoric", score)
     wrong = (y_true != y_pred).astype(int)
     n_wrong = int(wrong.sum())
@@ -589,10 +554,8 @@ def _get_uncertainty(estimator, X, what):
             f"'aleatoric' and 'epistemic', missing {missing} "
             f"(got keys {sorted(map(str, unc.keys()))})"
         )
-    ale = _scores_1d(func, f"predict_uncertainty({what})['aleatoric']",
-                     unc["aleatoric"])
-    epi = _scores_1d(func, f"predict_uncertainty({what})['epistemic']",
-                     unc["epistemic"])
+    ale = check_scores_1d(f"predict_uncertainty({what})['aleatoric']", unc["aleatoric"], func=func)
+    epi = check_scores_1d(f"predict_uncertainty({what})['epistemic']", unc["epistemic"], func=func)
     _same_length(func, f"predict_uncertainty({what})['aleatoric']", ale,
                  f"predict_uncertainty({what})['epistemic']", epi)
     return ale, epi
@@ -740,7 +703,7 @@ def evaluate(estimator, X_test, y_test, ood_sets, n_bins=15):
             f"got shape {classes.shape}"
         )
 
-    y = _labels_1d(func, "y_test", y_test)
+    y = check_labels_1d("y_test", y_test, func=func)
     known = np.isin(y, classes)
     if not known.all():
         unknown = np.unique(y[~known])

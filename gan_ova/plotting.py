@@ -42,7 +42,7 @@ from sklearn.base import BaseEstimator
 from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import check_number
+from ._validation import check_number
 from .metrics import expected_calibration_error
 
 __all__ = [

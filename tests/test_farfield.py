@@ -76,7 +76,7 @@ def test_mlp_radial_feature():
 def test_far_field_parameter():
     X, y = make_blobs(n_samples=60, centers=[[-4, 0], [4, 0]], random_state=0)
     small = dict(max_epochs=1, batch_size=16, generator_hidden=(16,), critic_hidden=(16,), noise_dim=4, random_state=0)
-    with pytest.raises(ValueError, match="far_field: expected 'auto', 'on' or 'off', got 'yes'"):
+    with pytest.raises(ValueError, match="far_field: expected one of \\['auto', 'on', 'off'\\], got 'yes'"):
         GANShieldedOvAClassifier(far_field="yes", **small).fit(X, y)
     on = GANShieldedOvAClassifier(**small).fit(X, y)
     assert on.input_squash_.shape == (2,) and np.all(on.input_squash_ >= SQUASH_SCALE)
