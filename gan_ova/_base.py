@@ -9,6 +9,7 @@ epistemic, higher = more uncertain) and ``score_samples``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 import os
@@ -21,7 +22,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import Bunch
+from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
@@ -30,7 +31,7 @@ from ._farfield import squash
 from ._validation import check_number
 from .nets.classifiers import BACKBONES, default_backbone
 
-__all__ = ["BaseUQClassifier", "warn_user"]
+__all__ = ["BaseUQClassifier", "FitContext", "RESERVED_BACKBONE_KWARGS", "fork_devices", "warn_user"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
@@ -130,13 +131,84 @@ def _warn_if_flat_images(X):
     )
 
 
-class BaseUQClassifier(ClassifierMixin, BaseEstimator):
-    """Base class: input validation, label handling and the prediction API.
+#: ``backbone_kwargs`` keys that the estimators set themselves.
+RESERVED_BACKBONE_KWARGS = ("input_shape", "n_classes", "dropout")
 
-    Subclasses implement ``_fit(X, y)`` (after :meth:`_prepare_fit`) and
-    ``_uncertainty_dict(Xc)`` returning at least ``proba``, ``aleatoric``,
-    ``epistemic`` and ``p_in`` for classifier-space inputs ``Xc``.
+
+@dataclasses.dataclass
+class FitContext:
+    """What one fit knows once its inputs are checked: handed to :meth:`BaseUQClassifier._fit_nets`.
+
+    Attributes
+    ----------
+    Xf : ndarray
+        The checked inputs (images in [0, 1] or raw feature vectors).
+    Xc : ndarray
+        Classifier-space inputs (standardized vectors); set inside the forked RNG.
+    y_idx : ndarray of int
+        Class indices.
+    counts : ndarray
+        Examples per class.
+    tr, va : ndarray or None
+        Training and validation indices (``va`` None without validation).
+    image_shape : tuple or None
+    input_shape : tuple
+        ``image_shape``, or ``(n_features,)`` for vectors.
+    module_cls : type
+        The backbone class.
+    bs : int
+        The batch size this fit uses.
+    device : torch.device
+    seeds : dict
+        ``split``, ``predict`` (int) and ``torch`` (list of int) seeds.
+    stage : str or None
+        Name of the net being trained, for progress output.
     """
+
+    Xf: np.ndarray
+    y_idx: np.ndarray
+    counts: np.ndarray
+    tr: np.ndarray
+    va: np.ndarray | None
+    image_shape: tuple | None
+    input_shape: tuple
+    module_cls: type
+    bs: int
+    device: torch.device
+    seeds: dict
+    Xc: np.ndarray | None = None
+    stage: str | None = None
+
+    @property
+    def K(self):
+        """Number of classes."""
+        return len(self.counts)
+
+
+class BaseUQClassifier(ClassifierMixin, BaseEstimator):
+    """Base class: parameter and input validation, the fit skeleton and the prediction API.
+
+    :meth:`fit` runs one skeleton for every estimator: validate the
+    parameters, check ``X`` and ``y``, encode the labels, draw the seeds,
+    split off the validation data, choose the batch size, then -- inside a
+    forked torch RNG -- scale the inputs and call ``_fit_nets(ctx)`` with a
+    :class:`FitContext`; finally set the common fitted attributes. On any
+    error the estimator is left as it was. Subclasses implement
+
+    * ``_validate_params()`` (returning the torch device; call
+      :meth:`_validate_common_params`),
+    * ``_fit_nets(ctx)``, which trains the nets and sets their own fitted
+      attributes,
+    * ``_uncertainty_dict(Xc)`` returning at least ``proba``, ``aleatoric``,
+      ``epistemic`` and ``p_in`` for classifier-space inputs ``Xc``,
+
+    and may override ``_seed_order`` / ``_n_torch_seeds()`` (which seeds the
+    fit draws from ``random_state``, in order), ``_warn_ignored_params()``
+    and ``_after_fit(ctx)``.
+    """
+
+    #: The seeds a fit draws from ``random_state``, in this order; ``"torch"`` stands for ``_n_torch_seeds()`` seeds.
+    _seed_order = ("split", "predict", "torch")
 
     # ------------------------------------------------------------------
     # parameters
@@ -156,6 +228,12 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
             )
         if self.backbone_kwargs is not None and not isinstance(self.backbone_kwargs, dict):
             raise ValueError(f"backbone_kwargs: expected a dict or None, got {self.backbone_kwargs!r}.")
+        reserved = sorted(k for k in (self.backbone_kwargs or {}) if k in RESERVED_BACKBONE_KWARGS)
+        if reserved:
+            raise ValueError(
+                f"backbone_kwargs: expected none of {list(RESERVED_BACKBONE_KWARGS)} (set by the estimator), "
+                f"got {self.backbone_kwargs!r}."
+            )
         if self.pixel_scale != "auto":
             check_number("pixel_scale", self.pixel_scale, low=0, low_open=True, allow=("auto",))
         if self.image_shape is not None:
@@ -372,6 +450,66 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
             self.__dict__.clear()
             self.__dict__.update(saved)
             raise
+
+
+    # ------------------------------------------------------------------
+    # the fit skeleton
+    # ------------------------------------------------------------------
+    def _n_torch_seeds(self):
+        return 1
+
+    def _warn_ignored_params(self):
+        """UserWarnings for parameters that this combination of parameters ignores (none by default)."""
+
+    def _draw_seeds(self):
+        """The fit's seeds from ``random_state``, drawn in the order ``_seed_order``."""
+        n_torch = self._n_torch_seeds()
+        values = check_random_state(self.random_state).randint(0, 2**31 - 1, size=len(self._seed_order) - 1 + n_torch)
+        seeds, pos = {}, 0
+        for name in self._seed_order:
+            take = n_torch if name == "torch" else 1
+            chunk = [int(v) for v in values[pos : pos + take]]
+            seeds[name] = chunk if name == "torch" else chunk[0]
+            pos += take
+        return seeds
+
+    def _fit(self, X, y):
+        device = self._validate_params()
+        self._warn_ignored_params()
+        Xf, y, image_shape, input_meta = self._prepare_X(X, fit=True, y=y)
+        classes, y_idx, counts = self._encode_labels(y, len(Xf))
+        seeds = self._draw_seeds()
+        tr, va = self._split(y_idx, seeds["split"])
+        input_shape = tuple(image_shape if image_shape is not None else (Xf.shape[1],))
+        ctx = FitContext(
+            Xf=Xf,
+            y_idx=y_idx,
+            counts=counts,
+            tr=tr,
+            va=va,
+            image_shape=image_shape,
+            input_shape=input_shape,
+            module_cls=self._backbone_class(input_shape, image_shape is not None),
+            bs=self._effective_batch_size(len(tr), len(Xf)),
+            device=device,
+            seeds=seeds,
+        )
+        with torch.random.fork_rng(devices=fork_devices(device)):
+            torch.manual_seed(seeds["torch"][0])
+            ctx.Xc = self._fit_input_scaler(Xf, image_shape, rows=tr)
+            self._fit_nets(ctx)
+        self.classes_ = classes
+        self.image_shape_ = image_shape
+        self.input_is_uint8_ = input_meta["uint8"]
+        self.input_ndim_ = input_meta["ndim"]
+        self.class_prior_ = counts / counts.sum()
+        self.random_seed_ = seeds["predict"]
+        self._after_fit(ctx)
+        self._lock()  # created now, so that predicting leaves __dict__ unchanged
+        return self
+
+    def _after_fit(self, ctx):
+        """Hook run once the common fitted attributes are set (nothing by default)."""
 
     # ------------------------------------------------------------------
     # prediction API

@@ -33,7 +33,7 @@ from .training import (
     ShieldDecoder,
     ShieldDiagnostics,
     ShieldingNet,
-    _atomic_torch_save,
+    atomic_torch_save,
     load_training_state,
     restore_training_state,
 )
@@ -44,24 +44,9 @@ __all__ = ["GANShieldedOvAClassifier"]
 _AUTOENCODERS = {"conv": ConvCAE, "residual": ResidualCAE}
 
 
-class _InterruptibleAutoencoderNet(AutoencoderNet):
-    def fit_loop(self, *args, **kwargs):
-        self.interrupted_ = False
-        try:
-            return super().fit_loop(*args, **kwargs)
-        except KeyboardInterrupt:
-            self.interrupted_ = True
-            raise
-
-
-class _InterruptibleShieldingNet(ShieldingNet):
-    def fit_loop(self, *args, **kwargs):
-        self.interrupted_ = False
-        try:
-            return super().fit_loop(*args, **kwargs)
-        except KeyboardInterrupt:
-            self.interrupted_ = True
-            raise
+# The nets record a Ctrl-C themselves now; these names stay for pickles made by gan_ova <= 0.1.0.dev0.
+_InterruptibleAutoencoderNet = AutoencoderNet
+_InterruptibleShieldingNet = ShieldingNet
 
 
 class GANShieldedOvAClassifier(BaseUQClassifier):
@@ -509,7 +494,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
                 ),
             )
         ] + self._callbacks(stage_name, n_train, batch_size)
-        net = _InterruptibleAutoencoderNet(
+        net = AutoencoderNet(
             module=module,
             **{f"module__{k}": v for k, v in module_kwargs.items()},
             criterion=nn.BCEWithLogitsLoss,
@@ -535,7 +520,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         train_split, device, stage_name=None, n_train=None, far_sampler=None, lambda_divisor=1.0,
     ):
         """The stage-2 skorch net (initialized, untrained); also used by :mod:`gan_ova.persistence`."""
-        net = _InterruptibleShieldingNet(
+        net = ShieldingNet(
             module=module,
             **{f"module__{k}": v for k, v in module_kwargs.items()},
             generator=Generator,
@@ -602,7 +587,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         if self.cae_max_epochs > 0:
             net.partial_fit({"x": Xc[tr], "y_onehot": onehot[tr]}, Xc[tr])
         if stage1 and not getattr(net, "interrupted_", False):
-            _atomic_torch_save(
+            atomic_torch_save(
                 {
                     "module": net.module_.state_dict(),
                     "history": json.loads(json.dumps(list(net.history), default=float)),

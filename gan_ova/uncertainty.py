@@ -27,6 +27,7 @@ __all__ = [
     "epistemic_uncertainty",
     "aleatoric_uncertainty",
     "ova_uncertainty",
+    "normalized_entropy",
 ]
 
 _EPS = 1e-12
@@ -160,7 +161,17 @@ def epistemic_uncertainty(p, priors=None):
     return 1.0 - in_distribution_probability(p, priors)
 
 
-def _normalized_entropy(proba):
+def normalized_entropy(proba):
+    """Entropy of each row of ``proba`` divided by ``log K``, in [0, 1].
+
+    The aleatoric uncertainty of a probability vector; the softmax baselines
+    use it on their own class probabilities.
+
+    Examples
+    --------
+    >>> normalized_entropy([[0.5, 0.5], [1.0, 0.0]])
+    array([1., 0.])
+    """
     proba = np.asarray(proba, dtype=np.float64)
     k = proba.shape[1]
     plogp = np.where(proba > 0, proba * np.log(np.maximum(proba, _EPS)), 0.0)
@@ -185,7 +196,7 @@ def aleatoric_uncertainty(p, priors=None):
     >>> aleatoric_uncertainty(np.array([[0.7, 0.7], [1.0, 0.0]]))
     array([1., 0.])
     """
-    return _normalized_entropy(class_probabilities(p, priors))
+    return normalized_entropy(class_probabilities(p, priors))
 
 
 def ova_uncertainty(p, priors=None):
@@ -228,6 +239,6 @@ def ova_uncertainty(p, priors=None):
         "ova_proba": p.mean(axis=0),
         "proba": proba,
         "p_in": p_in,
-        "aleatoric": _normalized_entropy(proba),
+        "aleatoric": normalized_entropy(proba),
         "epistemic": 1.0 - p_in,
     }

@@ -1,0 +1,82 @@
+"""Stage 1: the conditional autoencoder net, and the frozen decoder that stage 2 uses."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.utils import to_tensor
+from torch import nn
+
+from .base import InterruptibleMixin, check_finite
+
+__all__ = ["AutoencoderNet", "ShieldDecoder"]
+
+
+class AutoencoderNet(InterruptibleMixin, NeuralNet):
+    """Stage 1: the conditional autoencoder as a skorch net.
+
+    ``X`` is a dict ``{"x": images, "y_onehot": labels}`` and ``y`` the images
+    themselves; the criterion is ``BCEWithLogitsLoss`` between the decoder's
+    logits and the images. A non-finite loss stops training with
+    :class:`NonFiniteLossError`.
+    """
+
+    def train_step_single(self, batch, **fit_params):
+        step = super().train_step_single(batch, **fit_params)
+        check_finite(step["loss"].detach(), "stage 1 (autoencoder)", "reconstruction loss", self)
+        return step
+
+    def encode(self, x, y_onehot, batch_size=1024):
+        """Latent codes ``E(x, y)`` (eval mode, no gradients) as a float32 array."""
+        self.module_.eval()
+        out = []
+        with torch.no_grad():
+            for i in range(0, len(x), batch_size):
+                xb = to_tensor(x[i : i + batch_size], device=self.device)
+                yb = to_tensor(y_onehot[i : i + batch_size], device=self.device)
+                out.append(self.module_.encode(xb, yb).cpu())
+        return torch.cat(out).numpy().astype(np.float32)
+
+
+class ShieldDecoder(nn.Module):
+    """Frozen map from (standardized) latent codes to classifier inputs.
+
+    ``x~ = sigmoid(D(z * scale + mean, y))`` for images; for vector data the
+    autoencoder is the identity and ``x~ = z * scale + mean``.
+
+    Parameters
+    ----------
+    cae : torch.nn.Module or None
+        A fitted conditional autoencoder with a ``decode(z, y_onehot)`` method
+        returning image logits; None for the identity.
+    mean, scale : array-like of shape (latent_dim,)
+        The latent standardization to undo (zeros and ones to leave codes as
+        they are).
+
+    Examples
+    --------
+    >>> import torch
+    >>> dec = ShieldDecoder(None, mean=[1.0, 2.0], scale=[2.0, 2.0])
+    >>> dec(torch.zeros(1, 2), torch.eye(2)[:1])
+    tensor([[1., 2.]])
+    """
+
+    def __init__(self, cae, mean, scale):
+        super().__init__()
+        self.cae = cae
+        self.register_buffer("mean", torch.as_tensor(np.asarray(mean), dtype=torch.float32))
+        self.register_buffer("scale", torch.as_tensor(np.asarray(scale), dtype=torch.float32))
+        for p in self.parameters():
+            p.requires_grad_(False)
+        self.eval()
+
+    def train(self, mode=True):
+        # Frozen: always in evaluation mode (normalization statistics fixed).
+        return super().train(False)
+
+    def forward(self, z, y_onehot):
+        z = z * self.scale + self.mean
+        if self.cae is None:
+            return z
+        return torch.sigmoid(self.cae.decode(z, y_onehot))

@@ -1,0 +1,250 @@
+"""Mechanics shared by the training nets: divergence checks, Ctrl-C handling, GAN-net plumbing, logits."""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+import torch
+from skorch.callbacks import EpochScoring
+
+from ..losses import critic_loss
+from ..nets.classifiers import set_mc_dropout
+from ..uncertainty import class_probabilities
+from .callbacks import BestClassifierState, EpochMeans
+
+__all__ = [
+    "NonFiniteLossError",
+    "check_finite",
+    "InterruptibleMixin",
+    "GANNetMixin",
+    "initialize_gan_optimizers",
+    "module_logits",
+    "ova_val_accuracy",
+]
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A training loss became NaN or infinite."""
+
+
+def check_finite(value, stage, what, net):
+    """Raise :class:`NonFiniteLossError` naming ``stage``, the loss and the batch unless ``value`` is finite."""
+    if not torch.isfinite(value).all():
+        epoch = len(net.history)
+        batch = len(net.history[-1, "batches"]) if len(net.history) else 0
+        raise NonFiniteLossError(
+            f"{stage}: the {what} became {float(value)} at epoch {epoch}, batch {batch + 1}. "
+            "Training diverged; lower the learning rate(s) (e.g. divide lr by 10), "
+            "check the inputs for extreme values, or lower the loss weights."
+        )
+
+
+class InterruptibleMixin:
+    """Record a Ctrl-C during training in ``interrupted_`` (skorch's ``partial_fit`` then ends training).
+
+    The flag tells the estimator whether a net finished its epochs or was
+    stopped early by the user.
+    """
+
+    def fit_loop(self, *args, **kwargs):
+        self.interrupted_ = False
+        try:
+            return super().fit_loop(*args, **kwargs)
+        except KeyboardInterrupt:
+            self.interrupted_ = True
+            raise
+
+
+def initialize_gan_optimizers(net):
+    """Create ``optimizer_`` (classifier), ``generator_optimizer_`` and ``critic_optimizer_`` of a GAN net.
+
+    Each gets only its own module's parameters. The generator and critic use
+    their own learning rates (``generator_lr`` / ``critic_lr``; skorch would
+    otherwise fill in the classifier's ``lr``) unless
+    ``<name>_optimizer__lr`` is passed, and Adam betas (0, 0.9) by default.
+    Shared by :class:`ShieldingNet` and the Confident Classifier baseline.
+    """
+    args, kwargs = net.get_params_for_optimizer("optimizer", net.module_.named_parameters())
+    net.optimizer_ = net.optimizer(*args, **kwargs)
+    for name, lr in (("generator", net.generator_lr), ("critic", net.critic_lr)):
+        named = getattr(net, name + "_").named_parameters()
+        args, kwargs = net.get_params_for_optimizer(name + "_optimizer", named)
+        if "lr" not in net.get_params_for(name + "_optimizer"):
+            kwargs["lr"] = lr
+        kwargs.setdefault("betas", (0.0, 0.9))
+        setattr(net, name + "_optimizer_", getattr(net, name + "_optimizer")(*args, **kwargs))
+    return net
+
+
+def ova_val_accuracy(net, X, y):
+    """Validation accuracy of an OvA net: argmax of ``P(k|x)`` with the net's class priors."""
+    logits = net.forward(X)  # cached validation outputs
+    p = torch.sigmoid(logits).double().numpy()
+    pred = class_probabilities(p, net.priors).argmax(1)
+    return float(np.mean(pred == np.asarray(y)))
+
+
+def module_logits(module, X, device, mc_passes=0, batch_size=1024, n_outputs=None):
+    """Logits of ``module`` on the array ``X`` as float64 numpy, in batches, without gradients.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    X : ndarray
+        Inputs in the module's space.
+    device : str or torch.device
+    mc_passes : int, default=0
+        0: one deterministic pass (eval mode), shape (n, K). ``m > 0``: ``m``
+        passes with dropout on (MC dropout), shape (m, n, K).
+    batch_size : int, default=1024
+    n_outputs : int or None
+        Width of an empty result (``X`` with no rows).
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> lin = torch.nn.Linear(2, 3)
+    >>> module_logits(lin, np.zeros((4, 2), dtype=np.float32), "cpu").shape
+    (4, 3)
+    """
+    module.eval()
+    passes = []
+    with torch.no_grad():
+        try:
+            if mc_passes:
+                set_mc_dropout(module, True)
+            for _ in range(max(mc_passes, 1)):
+                out = [
+                    module(torch.as_tensor(X[i : i + batch_size], device=device)).double().cpu()
+                    for i in range(0, len(X), batch_size)
+                ]
+                passes.append(torch.cat(out) if out else torch.zeros(0, n_outputs or 0, dtype=torch.float64))
+        finally:
+            set_mc_dropout(module, False)
+    out = torch.stack(passes).numpy()
+    return out if mc_passes else out[0]
+
+
+class GANNetMixin:
+    """What the nets that train a classifier jointly with a WGAN-GP share.
+
+    Mix in before :class:`skorch.NeuralNet`. The generator and critic are
+    further skorch modules (``generator__*`` and ``critic__*`` parameters
+    work), each with its own Adam optimizer (``generator_optimizer__*``,
+    ``critic_optimizer__*``; see :func:`initialize_gan_optimizers`). Adds the
+    callbacks ``epoch_means`` (per-epoch means of :attr:`batch_keys`),
+    ``valid_acc`` (:attr:`val_accuracy` on the validation data) and
+    ``best_classifier``, and helpers for the critic steps, for freezing
+    modules and for recording batch losses.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance
+        The classifier.
+    generator, critic : torch.nn.Module class or instance
+    n_classes : int
+    lambda_gp : float, default=10.0
+        Gradient-penalty weight of the critic loss.
+    n_critic : int, default=5
+        Critic steps per real batch.
+    noise_dim : int, default=128
+    generator_optimizer, critic_optimizer : torch optimizer class, default=torch.optim.Adam
+    generator_lr, critic_lr : float, default=1e-4
+    **kwargs
+        Passed to :class:`skorch.NeuralNet` (``lr`` is the classifier's).
+    """
+
+    batch_keys = ()
+    #: ``f(net, X, y) -> float``, the validation score of the ``valid_acc`` callback.
+    val_accuracy = None
+
+    def __init__(
+        self,
+        module,
+        *args,
+        generator,
+        critic,
+        n_classes,
+        lambda_gp=10.0,
+        n_critic=5,
+        noise_dim=128,
+        generator_optimizer=torch.optim.Adam,
+        critic_optimizer=torch.optim.Adam,
+        generator_lr=1e-4,
+        critic_lr=1e-4,
+        **kwargs,
+    ):
+        kwargs.setdefault("predict_nonlinearity", None)
+        # Set before NeuralNet.__init__: skorch refuses torch modules as plain
+        # attributes once the net exists.
+        self.generator = generator
+        self.critic = critic
+        self.n_classes = n_classes
+        self.lambda_gp = lambda_gp
+        self.n_critic = n_critic
+        self.noise_dim = noise_dim
+        self.generator_optimizer = generator_optimizer
+        self.critic_optimizer = critic_optimizer
+        self.generator_lr = generator_lr
+        self.critic_lr = critic_lr
+        super().__init__(module, *args, **kwargs)
+
+    @property
+    def _default_callbacks(self):
+        return super()._default_callbacks + [
+            ("epoch_means", EpochMeans(self.batch_keys)),
+            ("valid_acc", EpochScoring(self.val_accuracy, lower_is_better=False, name="valid_acc")),
+            ("best_classifier", BestClassifierState()),
+        ]
+
+    def initialize_module(self):
+        super().initialize_module()
+        self.generator_ = self.initialized_instance(self.generator, self.get_params_for("generator"))
+        self.critic_ = self.initialized_instance(self.critic, self.get_params_for("critic"))
+        return self
+
+    def initialize_optimizer(self, *args, **kwargs):
+        return initialize_gan_optimizers(self)
+
+    @staticmethod
+    @contextlib.contextmanager
+    def frozen(*modules):
+        """Context in which the parameters of ``modules`` get no gradients (restored on exit)."""
+        params = [p for m in modules for p in m.parameters()]
+        for p in params:
+            p.requires_grad_(False)
+        try:
+            yield
+        finally:
+            for p in params:
+                p.requires_grad_(True)
+
+    def critic_steps(self, real, fake, cond, stage):
+        """``n_critic`` WGAN-GP critic steps on ``real`` vs ``fake``; returns the last loss and W estimate.
+
+        ``fake`` is a tensor (one generated batch for all steps, as the UQGAN
+        reference does) or a callable returning a fresh batch for each step.
+        """
+        for _ in range(self.n_critic):
+            fake_k = fake() if callable(fake) else fake
+            loss_c, wdist = critic_loss(self.critic_, real, fake_k, cond, self.lambda_gp)
+            check_finite(loss_c.detach(), stage, "critic loss", self)
+            self.critic_optimizer_.zero_grad()
+            loss_c.backward()
+            self.critic_optimizer_.step()
+        return loss_c, wdist
+
+    def classifier_step(self, loss, batch, stage):
+        """One optimizer step of the classifier on ``loss`` (checked finite; ``on_grad_computed`` notified)."""
+        check_finite(loss.detach(), stage, "classifier loss", self)
+        self.optimizer_.zero_grad()
+        loss.backward()
+        self.notify("on_grad_computed", named_parameters=list(self.module_.named_parameters()), batch=batch,
+                    training=True)
+        self.optimizer_.step()
+
+    def record_batch(self, **values):
+        """Record scalar losses (tensors or numbers) of this batch in the history."""
+        for key, value in values.items():
+            self.history.record_batch(key, float(value.detach()) if torch.is_tensor(value) else float(value))

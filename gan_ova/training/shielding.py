@@ -1,0 +1,293 @@
+"""Stage 2: the shielding GAN trained jointly with the one-vs-all classifier."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from skorch import NeuralNet
+from skorch.dataset import unpack_data
+from skorch.utils import to_tensor
+from torch import nn
+
+from ..losses import angular_regularizer, class_weight_matrix, far_negative_loss, generator_loss, ova_classifier_loss
+from .base import GANNetMixin, InterruptibleMixin, check_finite, module_logits, ova_val_accuracy
+from .callbacks import LinearLRDecay, ShieldDiagnostics
+
+__all__ = ["ShieldingNet"]
+
+
+class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
+    """Stage 2: latent conditional GAN trained jointly with the OvA classifier.
+
+    ``X`` is a dict ``{"x": classifier inputs, "z": cached latent codes}`` and
+    ``y`` the class indices. ``module`` is the OvA classifier; ``generator``,
+    ``critic`` and their optimizers are further skorch components, so
+    ``generator__*``, ``critic__*``, ``generator_optimizer__*`` and
+    ``critic_optimizer__*`` parameters work as usual. ``decoder`` is the
+    frozen :class:`ShieldDecoder`.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance
+        OvA classifier producing ``n_classes`` logits.
+    generator, critic : torch.nn.Module class or instance
+    decoder : ShieldDecoder
+    n_classes : int
+    class_counts : array-like of shape (n_classes,)
+        Training counts, for the real-negative weights ``w[y, k] = n_k / n_y``
+        and the priors used for validation accuracy.
+    lambda_cl, lambda_reg, lambda_real, lambda_gp : float
+    n_critic, n_classifier_steps : int
+    noise_dim : int
+    generator_optimizer, critic_optimizer : torch optimizer class
+    generator_lr, critic_lr : float
+    far_sampler : FarFieldSampler or None, default=None
+        Draws ``far_sampler.per_real`` far-field negatives per real example
+        once per real batch; they are negatives for every head, with loss
+        weight ``far_sampler.weight``. None disables them.
+    reconstruction_positives : bool, default=False
+        Add the decoder's reconstructions of the real batch (decoded from
+        their cached codes) as further positives of their own head
+        (``mean_i -log p_{y_i}(D(z_i, y_i))`` added to the classifier loss),
+        so that "looks decoded" alone does not give a shield away (no effect
+        for feature vectors, whose autoencoder is the identity).
+    **kwargs
+        Passed to :class:`skorch.NeuralNet` (``lr`` is the classifier's).
+    """
+
+    cuda_dependent_attributes_ = ["decoder"]
+
+    def __init__(
+        self,
+        module,
+        *args,
+        decoder,
+        class_counts,
+        lambda_cl=2.0,
+        lambda_reg=32.0,
+        lambda_real=0.6,
+        n_critic=5,
+        n_classifier_steps=5,
+        far_sampler=None,
+        reconstruction_positives=False,
+        **kwargs,
+    ):
+        kwargs.setdefault("criterion", nn.BCEWithLogitsLoss)
+        kwargs.setdefault("callbacks__print_log__keys_ignored", list(ShieldDiagnostics.per_class_keys))
+        self.decoder = decoder
+        self.class_counts = class_counts
+        self.lambda_cl = lambda_cl
+        self.lambda_reg = lambda_reg
+        self.lambda_real = lambda_real
+        self.n_classifier_steps = n_classifier_steps
+        self.far_sampler = far_sampler
+        self.reconstruction_positives = reconstruction_positives
+        super().__init__(module, *args, n_critic=n_critic, **kwargs)
+
+    batch_keys = ("critic_loss", "wasserstein", "generator_loss", "regularizer", "classifier_loss", "far_loss")
+
+    @property
+    def priors(self):
+        counts = np.asarray(self.class_counts, dtype=np.float64)
+        return counts / counts.sum()
+
+    val_accuracy = staticmethod(ova_val_accuracy)
+
+    @property
+    def _default_callbacks(self):
+        return super()._default_callbacks + [
+            ("lr_decay", LinearLRDecay()),
+            ("shield_diagnostics", ShieldDiagnostics()),
+        ]
+
+    # -- initialization -------------------------------------------------
+    def initialize_module(self):
+        super().initialize_module()
+        self.decoder_ = self.decoder
+        self.weights_ = class_weight_matrix(self.class_counts)
+        return self
+
+    def _set_training(self, training=True):
+        super()._set_training(training)
+        self.decoder_.eval()
+
+    # -- forward --------------------------------------------------------
+    def infer(self, x, **fit_params):
+        if isinstance(x, dict):
+            x = x["x"]
+        return self.module_(to_tensor(x, device=self.device), **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        y_true = to_tensor(y_true, device=self.device).long()
+        return ova_classifier_loss(y_pred, y_true, None, self.weights_, self.lambda_real)
+
+    # -- training -------------------------------------------------------
+    def _fake_batch(self, onehot):
+        """A generated batch of codes, made as the reference does: generator in eval mode, no gradients."""
+        G = self.generator_
+        G.eval()
+        try:
+            with torch.no_grad():
+                return G(torch.rand(len(onehot), self.noise_dim, device=self.device), onehot)
+        finally:
+            G.train(True)
+
+    def train_step(self, batch, **fit_params):
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        x = to_tensor(Xi["x"], device=self.device)
+        z = to_tensor(Xi["z"], device=self.device)
+        y = to_tensor(yi, device=self.device).long()
+        onehot = F.one_hot(y, self.n_classes).float()
+        n = len(y)
+        G, C, f, dec = self.generator_, self.critic_, self.module_, self.decoder_
+        rows = torch.arange(n, device=self.device)
+
+        stage = "stage 2 (shielding GAN)"
+
+        # 1) critic steps on the same real batch and one generated batch
+        loss_c, wdist = self.critic_steps(z, self._fake_batch(onehot), onehot, stage)
+
+        # 2) one generator step: look like class y to the critic, be rejected by head y
+        with self.frozen(C, f):
+            z_gen = G(torch.rand(n, self.noise_dim, device=self.device), onehot)
+            logits_own = f(dec(z_gen, onehot))[rows, y]
+            reg = angular_regularizer(z_gen, y, z, y) if self.lambda_reg else None
+            loss_g = generator_loss(C(z_gen, onehot), logits_own, self.lambda_cl, reg, self.lambda_reg)
+            check_finite(loss_g.detach(), stage, "generator loss", self)
+            self.generator_optimizer_.zero_grad()
+            loss_g.backward()
+            self.generator_optimizer_.step()
+
+        # 3) classifier steps on the real batch (plus, optionally, its autoencoder
+        #    reconstructions as positives), one generated batch and (optionally)
+        #    far-field negatives for every head, in one forward pass over
+        #    [real | generated | reconstructions | far negatives].
+        x_all, with_rec = self._classifier_inputs(x, z, onehot)
+        for _ in range(self.n_classifier_steps):
+            logits = f(x_all)
+            logits_real = logits[:n]
+            loss = ova_classifier_loss(logits_real, y, logits[n : 2 * n], self.weights_, self.lambda_real)
+            if with_rec:
+                # reconstructions are positives of their own head only: head y must not reject
+                # class-y images for looking decoded (as negatives of the other heads they cost
+                # accuracy in our measurements; see the user guide)
+                loss = loss + F.softplus(-logits[2 * n : 3 * n][rows, y]).mean()
+            if self.far_sampler is not None:
+                far = far_negative_loss(logits[(3 if with_rec else 2) * n :])
+                loss = loss + self.far_sampler.weight * far
+            self.classifier_step(loss, batch, stage)
+
+        self.record_batch(
+            critic_loss=loss_c,
+            wasserstein=wdist,
+            generator_loss=loss_g,
+            regularizer=reg if reg is not None else 0.0,
+            classifier_loss=loss,
+            **({"far_loss": far} if self.far_sampler is not None else {}),
+        )
+        return {"loss": loss.detach(), "y_pred": logits_real.detach()}
+
+    def _classifier_inputs(self, x, z, onehot):
+        """The classifier steps' batch ``[real | generated | reconstructions | far]`` (no gradients)."""
+        n, dec = len(x), self.decoder_
+        with torch.no_grad():
+            parts = [x, dec(self._fake_batch(onehot), onehot).to(x.dtype)]
+            with_rec = bool(self.reconstruction_positives) and dec.cae is not None
+            if with_rec:
+                parts.append(dec(z, onehot).to(x.dtype))
+            if self.far_sampler is not None:
+                parts.append(self.far_sampler.sample(n * self.far_sampler.per_real, device=self.device).to(x.dtype))
+            return torch.cat(parts), with_rec
+
+    def shield_statistics(self, x, z, y, n_per_class=256, seed=0, batch_size=512):
+        """Where the shields sit, per class (see :mod:`gan_ova.diagnostics`).
+
+        Parameters
+        ----------
+        x : array of classifier inputs of real examples
+        z : array of shape (n, latent_dim)
+            Their (standardized) codes, the space the GAN works in.
+        y : array of shape (n,)
+            Their class indices.
+        n_per_class : int, default=256
+            Fresh shields drawn per class (generator in eval mode, noise from
+            a private generator seeded with ``seed``: the global RNG is not
+            touched).
+
+        Returns
+        -------
+        stats : dict
+            ``distance_ratio``, ``radius_ratio``, ``own_head_p``,
+            ``real_head_p``, ``reconstruction_head_p`` (arrays of shape
+            (n_classes,), NaN for a class with fewer than 2 examples), and
+            ``shield_codes`` / ``shield_labels`` / ``shield_distances`` /
+            ``real_spacings`` for plots.
+        """
+        from ..diagnostics import distance_ratio, radius_ratio
+
+        K, dev = self.n_classes, self.device
+        G, f, dec = self.generator_, self.module_, self.decoder_
+        modes = (G.training, f.training)
+        G.eval()
+        f.eval()
+        y = np.asarray(y, dtype=np.int64)
+        ys = np.repeat(np.arange(K), n_per_class)
+        gen = torch.Generator().manual_seed(int(seed))
+        noise = torch.rand(len(ys), self.noise_dim, generator=gen)
+
+        def head_p(inputs, labels):
+            out = []
+            for i in range(0, len(labels), batch_size):
+                logits = f(torch.as_tensor(inputs[i : i + batch_size], device=dev))
+                lab = torch.as_tensor(labels[i : i + batch_size], device=dev)
+                out.append(torch.sigmoid(logits.gather(1, lab[:, None]))[:, 0].double().cpu())
+            return torch.cat(out).numpy() if out else np.zeros(0)
+
+        try:
+            with torch.no_grad():
+                onehot_s = F.one_hot(torch.as_tensor(ys, device=dev), K).float()
+                z_s = torch.cat([G(noise[i : i + batch_size].to(dev), onehot_s[i : i + batch_size])
+                                 for i in range(0, len(ys), batch_size)])
+                x_s = torch.cat([dec(z_s[i : i + batch_size], onehot_s[i : i + batch_size])
+                                 for i in range(0, len(ys), batch_size)])
+                p_shield = head_p(x_s, ys)
+                p_real = head_p(x, y)
+                if dec.cae is not None:
+                    zt = torch.as_tensor(np.asarray(z, dtype=np.float32), device=dev)
+                    oh = F.one_hot(torch.as_tensor(y, device=dev), K).float()
+                    x_rec = torch.cat([dec(zt[i : i + batch_size], oh[i : i + batch_size])
+                                       for i in range(0, len(y), batch_size)])
+                    p_rec = head_p(x_rec, y)
+                else:
+                    p_rec = p_real  # identity autoencoder: the reconstruction is the input
+        finally:
+            G.train(modes[0])
+            f.train(modes[1])
+        z_s = z_s.cpu().numpy()
+        stats = {key: np.full(K, np.nan) for key in
+                 ("distance_ratio", "radius_ratio", "own_head_p", "real_head_p", "reconstruction_head_p")}
+        stats["shield_distances"], stats["real_spacings"] = [], []
+        for k in range(K):
+            real_k, sh_k = np.asarray(z)[y == k], z_s[ys == k]
+            stats["own_head_p"][k] = p_shield[ys == k].mean()
+            if (y == k).any():
+                stats["real_head_p"][k] = p_real[y == k].mean()
+                stats["reconstruction_head_p"][k] = p_rec[y == k].mean()
+            if len(real_k) >= 2:
+                ratio, d_s, spacing = distance_ratio(real_k, sh_k)
+                stats["distance_ratio"][k] = ratio
+                stats["radius_ratio"][k] = radius_ratio(real_k, sh_k)
+            else:
+                d_s, spacing = np.zeros(0), np.zeros(0)
+            stats["shield_distances"].append(d_s)
+            stats["real_spacings"].append(spacing)
+        stats["shield_codes"], stats["shield_labels"] = z_s, ys
+        return stats
+
+    # -- inference helpers ------------------------------------------------
+    def ova_logits(self, X, mc_passes=0, batch_size=None):
+        """Classifier logits as float64 numpy, shape (n, K) or (mc_passes, n, K)."""
+        bs = batch_size or max(self.batch_size, 256)
+        return module_logits(self.module_, X, self.device, mc_passes, bs, n_outputs=self.n_classes)
