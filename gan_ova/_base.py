@@ -31,7 +31,7 @@ from ._farfield import squash
 from ._validation import check_number
 from .nets.classifiers import BACKBONES, default_backbone
 
-__all__ = ["BaseUQClassifier", "FitContext", "RESERVED_BACKBONE_KWARGS", "fork_devices", "warn_user"]
+__all__ = ["BaseUQClassifier", "FitContext", "RESERVED_BACKBONE_KWARGS", "fork_devices", "standardization", "warn_user"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
@@ -65,6 +65,23 @@ def torch_device(device):
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device: {device!r} was requested but CUDA is not available on this machine; use device='cpu'.")
     return dev
+
+
+def standardization(X, eps=1e-8):
+    """Per-column ``(mean, scale)`` of ``X`` as float32; a scale <= ``eps`` (a constant column) becomes 1.
+
+    Used for feature vectors (the classifier's inputs) and for the latent
+    codes the GAN works on.
+
+    Examples
+    --------
+    >>> standardization(np.array([[0.0, 5.0], [2.0, 5.0]]))
+    (array([1., 5.], dtype=float32), array([1., 1.], dtype=float32))
+    """
+    mean = X.mean(axis=0)
+    scale = X.std(axis=0)
+    scale = np.where(scale > eps, scale, 1.0)
+    return mean.astype(np.float32), scale.astype(np.float32)
 
 
 def fork_devices(device):
@@ -376,10 +393,7 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
         if image_shape is not None:
             self.input_mean_ = self.input_scale_ = None
             return Xf
-        ref = Xf if rows is None else Xf[rows]
-        self.input_mean_ = ref.mean(axis=0).astype(np.float32)
-        scale = ref.std(axis=0)
-        self.input_scale_ = np.where(scale > 1e-12, scale, 1.0).astype(np.float32)
+        self.input_mean_, self.input_scale_ = standardization(Xf if rows is None else Xf[rows])
         return ((Xf - self.input_mean_) / self.input_scale_).astype(np.float32)
 
     def _encode_labels(self, y, n_samples):
@@ -451,6 +465,31 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
             self.__dict__.update(saved)
             raise
 
+
+    def _net_params(self, *, lr, max_epochs, batch_size, train_split, callbacks, device, drop_last, prefixed=None):
+        """Keyword arguments every skorch net of a fit shares (Adam, shuffled batches, progress output).
+
+        ``prefixed`` maps a prefix (``"module"``, ``"generator"``, ...) to a
+        dict of keyword arguments passed as ``<prefix>__<key>``.
+        """
+        params = {
+            f"{prefix}__{key}": value
+            for prefix, kwargs in (prefixed or {}).items()
+            for key, value in kwargs.items()
+        }
+        params.update(
+            optimizer=torch.optim.Adam,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            iterator_train__shuffle=True,
+            iterator_train__drop_last=drop_last,
+            train_split=train_split,
+            callbacks=callbacks,
+            device=str(device),
+            verbose=self.verbose,
+        )
+        return params
 
     # ------------------------------------------------------------------
     # the fit skeleton

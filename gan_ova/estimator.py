@@ -6,7 +6,6 @@ import hashlib
 import inspect
 import json
 import os
-import warnings
 
 import numpy as np
 import torch
@@ -20,7 +19,7 @@ from skorch.helper import predefined_split
 from skorch.history import History
 from torch import nn
 
-from ._base import BaseUQClassifier, fork_devices, warn_user
+from ._base import BaseUQClassifier, fork_devices, standardization, warn_user
 from ._validation import check_bool, check_choice, check_hidden, check_number
 from ._farfield import FarFieldSampler, squash, squash_scales, unsquash
 from ._progress import PlainPrintLog, verbose_callbacks
@@ -41,7 +40,8 @@ from .uncertainty import ova_uncertainty
 
 __all__ = ["GANShieldedOvAClassifier"]
 
-_AUTOENCODERS = {"conv": ConvCAE, "residual": ResidualCAE}
+#: The built-in conditional autoencoders, by name (``autoencoder`` parameter).
+AUTOENCODERS = {"conv": ConvCAE, "residual": ResidualCAE}
 
 
 # The nets record a Ctrl-C themselves now; these names stay for pickles made by gan_ova <= 0.1.0.dev0.
@@ -360,9 +360,9 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         for name in ("standardize_latent", "scale_lambdas", "reconstruction_positives"):
             check_bool(name, getattr(self, name))
         check_choice("far_field", self.far_field, ("auto", "on", "off"))
-        if self.autoencoder != "auto" and self.autoencoder not in _AUTOENCODERS:
+        if self.autoencoder != "auto" and self.autoencoder not in AUTOENCODERS:
             raise ValueError(
-                f"autoencoder: expected 'auto' or one of {sorted(_AUTOENCODERS)}, got {self.autoencoder!r}."
+                f"autoencoder: expected 'auto' or one of {sorted(AUTOENCODERS)}, got {self.autoencoder!r}."
             )
         return device
 
@@ -402,78 +402,57 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
                 f"or leave mc_samples at its default ({default})."
             )
 
-    def _fit(self, X, y):
-        device = self._validate_params()
-        self._warn_ignored_params()
-        Xf, y, image_shape, input_meta = self._prepare_X(X, fit=True, y=y)
-        classes, y_idx, counts = self._encode_labels(y, len(Xf))
-        K = len(classes)
-        ckpt = self._checkpoint_paths(Xf, y_idx)
-        rng = check_random_state(self.random_state)
-        split_seed, torch_seed, mc_seed = (int(s) for s in rng.randint(0, 2**31 - 1, size=3))
+    _seed_order = ("split", "torch", "predict")  # the order of gan_ova 0.1: same seeds, same fits
 
-        tr, va = self._split(y_idx, split_seed)
-        bs = self._effective_batch_size(len(tr), len(Xf))
+    def _fit_nets(self, ctx):
+        ckpt = self._checkpoint_paths(ctx.Xf, ctx.y_idx)
+        Xc, sampler = self._far_field(ctx)
+        ctx.Xc = Xc
+        # ---- stage 1: the latent space ----------------------------------
+        if ctx.image_shape is None:
+            codes = Xc  # identity autoencoder: the GAN works in (standardized) input space
+            self.autoencoder_ = None
+            cae_module = None
+        else:
+            self.autoencoder_ = self._fit_autoencoder(ctx, ckpt)
+            if getattr(self.autoencoder_, "interrupted_", False):
+                raise KeyboardInterrupt("fit interrupted during stage 1 (autoencoder); nothing was changed.")
+            codes = self.autoencoder_.encode(Xc, np.eye(ctx.K, dtype=np.float32)[ctx.y_idx])
+            cae_module = self.autoencoder_.module_
+        if self.standardize_latent:
+            mean, scale = standardization(codes[ctx.tr], eps=1e-8)
+        else:
+            mean, scale = np.zeros(codes.shape[1], np.float32), np.ones(codes.shape[1], np.float32)
+        self.latent_mean_, self.latent_scale_ = mean, scale
+        z = ((codes - mean) / scale).astype(np.float32)
+        lam_div = float(np.sqrt(np.mean(scale**2))) if (self.standardize_latent and self.scale_lambdas) else 1.0
+        decoder = ShieldDecoder(cae_module, mean, scale).to(ctx.device)
+        # ---- stage 2 ------------------------------------------------------
+        self.shielding_net_ = self._fit_shielding(ctx, z, decoder, ckpt, sampler, lam_div)
 
-        with torch.random.fork_rng(devices=fork_devices(device)):
-            torch.manual_seed(torch_seed)
-            # ---- inputs of the classifier; stage 1 ----------------------
-            Xc = self._fit_input_scaler(Xf, image_shape, rows=tr)
-            far = self.far_field == "on" or (self.far_field == "auto" and image_shape is None)
-            sampler = None
-            self.input_squash_ = None
-            if far:
-                if image_shape is None:
-                    self.input_squash_ = squash_scales(Xc[tr])
-                    sampler = FarFieldSampler.from_data(Xc[tr], "squash", squash_scale=self.input_squash_)
-                    Xc = squash(Xc, self.input_squash_)
-                else:
-                    sampler = FarFieldSampler.from_data(Xc[tr], "clip")
-            if image_shape is None:
-                codes = Xc  # identity autoencoder: the GAN works in (standardized) input space
-                self.autoencoder_ = None
-                cae_module = None
-            else:
-                self.autoencoder_ = self._fit_autoencoder(Xc, y_idx, tr, va, image_shape, K, bs, device, ckpt)
-                if getattr(self.autoencoder_, "interrupted_", False):
-                    raise KeyboardInterrupt("fit interrupted during stage 1 (autoencoder); nothing was changed.")
-                codes = self.autoencoder_.encode(Xc, np.eye(K, dtype=np.float32)[y_idx])
-                cae_module = self.autoencoder_.module_
-            # ---- latent standardization ---------------------------------
-            if self.standardize_latent:
-                mean = codes[tr].mean(axis=0)
-                scale = codes[tr].std(axis=0)
-                scale = np.where(scale > 1e-8, scale, 1.0)
-            else:
-                mean = np.zeros(codes.shape[1])
-                scale = np.ones(codes.shape[1])
-            self.latent_mean_ = mean.astype(np.float32)
-            self.latent_scale_ = scale.astype(np.float32)
-            z = ((codes - self.latent_mean_) / self.latent_scale_).astype(np.float32)
-            lam_div = float(np.sqrt(np.mean(scale**2))) if (self.standardize_latent and self.scale_lambdas) else 1.0
-            decoder = ShieldDecoder(cae_module, self.latent_mean_, self.latent_scale_).to(device)
-            # ---- stage 2 ------------------------------------------------
-            self.shielding_net_ = self._fit_shielding(
-                Xc, z, y_idx, tr, va, image_shape, K, counts, bs, decoder, device, ckpt, sampler, lam_div
-            )
-        self.classes_ = classes
-        self.image_shape_ = image_shape
-        self.input_is_uint8_ = input_meta["uint8"]
-        self.input_ndim_ = input_meta["ndim"]
-        self.class_prior_ = counts / counts.sum()
-        self.random_seed_ = mc_seed
+    def _far_field(self, ctx):
+        """Classifier inputs (squashed for vectors with the far field on) and the far-field sampler or None."""
+        Xc, tr = ctx.Xc, ctx.tr
+        self.input_squash_ = None
+        if not (self.far_field == "on" or (self.far_field == "auto" and ctx.image_shape is None)):
+            return Xc, None
+        if ctx.image_shape is not None:
+            return Xc, FarFieldSampler.from_data(Xc[tr], "clip")
+        self.input_squash_ = squash_scales(Xc[tr])
+        sampler = FarFieldSampler.from_data(Xc[tr], "squash", squash_scale=self.input_squash_)
+        return squash(Xc, self.input_squash_), sampler
+
+    def _after_fit(self, ctx):
         cb = dict(self.shielding_net_.callbacks_)["best_classifier"]
         self.best_epoch_ = cb.best_epoch_
         self.fit_interrupted_ = bool(getattr(self.shielding_net_, "interrupted_", False))
         if self.fit_interrupted_:
             epochs = len(self.shielding_net_.history)
-            warnings.warn(
+            warn_user(
                 f"fit was interrupted during stage 2 after {epochs} of {self.max_epochs} epochs; the model "
                 "holds the best classifier state reached so far and can be used for prediction.",
                 RuntimeWarning,
-                stacklevel=3,
             )
-        return self
 
     def _callbacks(self, stage_name=None, n_train=None, batch_size=None):
         """Progress callbacks for ``verbose >= 1`` (both stages drop the last incomplete batch)."""
@@ -496,20 +475,13 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         ] + self._callbacks(stage_name, n_train, batch_size)
         net = AutoencoderNet(
             module=module,
-            **{f"module__{k}": v for k, v in module_kwargs.items()},
             criterion=nn.BCEWithLogitsLoss,
-            optimizer=torch.optim.Adam,
-            lr=self.cae_lr,
-            max_epochs=self.cae_max_epochs,
-            batch_size=batch_size,
-            iterator_train__shuffle=True,
-            iterator_train__drop_last=True,
-            train_split=train_split,
-            callbacks=callbacks,
             callbacks__print_log=PlainPrintLog(),
             predict_nonlinearity=None,
-            device=str(device),
-            verbose=self.verbose,
+            **self._net_params(
+                lr=self.cae_lr, max_epochs=self.cae_max_epochs, batch_size=batch_size, train_split=train_split,
+                callbacks=callbacks, device=device, drop_last=True, prefixed={"module": module_kwargs},
+            ),
         )
         net.initialize()
         net.interrupted_ = False
@@ -522,11 +494,8 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         """The stage-2 skorch net (initialized, untrained); also used by :mod:`gan_ova.persistence`."""
         net = ShieldingNet(
             module=module,
-            **{f"module__{k}": v for k, v in module_kwargs.items()},
             generator=Generator,
-            **{f"generator__{k}": v for k, v in generator_kwargs.items()},
             critic=Critic,
-            **{f"critic__{k}": v for k, v in critic_kwargs.items()},
             decoder=decoder,
             n_classes=len(class_counts),
             class_counts=np.asarray(class_counts),
@@ -541,23 +510,19 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             critic_lr=self.critic_lr,
             far_sampler=far_sampler,
             reconstruction_positives=bool(self.reconstruction_positives),
-            optimizer=torch.optim.Adam,
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=batch_size,
-            iterator_train__shuffle=True,
-            iterator_train__drop_last=True,
-            train_split=train_split,
-            callbacks=self._callbacks(stage_name, n_train, batch_size),
+            **self._net_params(
+                lr=self.lr, max_epochs=self.max_epochs, batch_size=batch_size, train_split=train_split,
+                callbacks=self._callbacks(stage_name, n_train, batch_size), device=device, drop_last=True,
+                prefixed={"module": module_kwargs, "generator": generator_kwargs, "critic": critic_kwargs},
+            ),
             callbacks__print_log=PlainPrintLog(keys_ignored=list(ShieldDiagnostics.per_class_keys)),
             callbacks__lr_decay__final_lr=self.final_lr,
-            device=str(device),
-            verbose=self.verbose,
         )
         net.initialize()
         return net
 
-    def _fit_autoencoder(self, Xc, y_idx, tr, va, image_shape, K, bs, device, ckpt=None):
+    def _fit_autoencoder(self, ctx, ckpt=None):
+        Xc, y_idx, tr, va, image_shape, K = ctx.Xc, ctx.y_idx, ctx.tr, ctx.va, ctx.image_shape, ctx.K
         name = self.autoencoder
         if name == "auto":
             name = "conv" if image_shape[0] == 1 else "residual"
@@ -567,11 +532,11 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         if va is not None:
             valid = predefined_split(Dataset({"x": Xc[va], "y_onehot": onehot[va]}, Xc[va]))
         net = self._make_autoencoder_net(
-            _AUTOENCODERS[name],
+            AUTOENCODERS[name],
             {"image_shape": image_shape, "n_classes": K, "latent_dim": int(latent)},
-            bs,
+            ctx.bs,
             valid,
-            device,
+            ctx.device,
             "stage 1/2: conditional autoencoder",
             n_train=len(tr),
         )
@@ -598,13 +563,10 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             )
         return net
 
-    def _fit_shielding(
-        self, Xc, z, y_idx, tr, va, image_shape, K, counts, bs, decoder, device, ckpt=None, far_sampler=None,
-        lambda_divisor=1.0,
-    ):
-        input_shape = image_shape if image_shape is not None else (Xc.shape[1],)
-        module_cls = self._backbone_class(input_shape, image_shape is not None)
-        module_kwargs = {"input_shape": tuple(input_shape), "n_classes": K, "dropout": float(self.mc_dropout)}
+    def _fit_shielding(self, ctx, z, decoder, ckpt=None, far_sampler=None, lambda_divisor=1.0):
+        Xc, y_idx, tr, va, K = ctx.Xc, ctx.y_idx, ctx.tr, ctx.va, ctx.K
+        module_cls = ctx.module_cls
+        module_kwargs = {"input_shape": ctx.input_shape, "n_classes": K, "dropout": float(self.mc_dropout)}
         if module_cls is MLP and self.input_squash_ is not None:
             module_kwargs["radial"] = True  # the distance feature of the far field (see _farfield)
         module_kwargs.update(self.backbone_kwargs or {})
@@ -618,10 +580,10 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             {"n_classes": K, "latent_dim": latent, "noise_dim": self.noise_dim, "hidden": tuple(self.generator_hidden)},
             {"n_classes": K, "latent_dim": latent, "hidden": tuple(self.critic_hidden)},
             decoder,
-            counts,
-            bs,
+            ctx.counts,
+            ctx.bs,
             valid,
-            device,
+            ctx.device,
             "stage 2/2: shielding GAN + one-vs-all classifier",
             n_train=len(tr),
             far_sampler=far_sampler,
@@ -670,6 +632,83 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
                 "untouched. Pass another checkpoint_dir or delete that folder to start afresh."
             )
         return state
+
+    # ------------------------------------------------------------------
+    # safe persistence (gan_ova.persistence encodes this state generically)
+    # ------------------------------------------------------------------
+    #: Fitted non-network attributes, each with the kind of value it holds:
+    #: the one list that :func:`~gan_ova.persistence.save_model` writes and
+    #: :func:`~gan_ova.persistence.load_model` reads and checks ("?": may be None).
+    _SAFE_FITTED = (
+        ("classes_", "classes"),
+        ("n_features_in_", "int"),
+        ("feature_names_in_", "names?"),
+        ("image_shape_", "shape?"),
+        ("input_is_uint8_", "bool"),
+        ("input_ndim_", "int"),
+        ("class_prior_", "array"),
+        ("latent_mean_", "array"),
+        ("latent_scale_", "array"),
+        ("input_mean_", "array?"),
+        ("input_scale_", "array?"),
+        ("input_squash_", "array?"),
+        ("random_seed_", "int"),
+        ("best_epoch_", "int?"),
+        ("fit_interrupted_", "bool"),
+    )
+
+    def _get_safe_state(self):
+        """``(fitted, nets)``: the :attr:`_SAFE_FITTED` values and the fitted skorch nets by role."""
+        check_is_fitted(self)
+        fitted = {name: getattr(self, name, None) for name, _ in self._SAFE_FITTED}
+        return fitted, {"autoencoder": self.autoencoder_, "shielding": self.shielding_net_}
+
+    def _set_safe_state(self, fitted, arch, shielding, autoencoder_batch_size, device):
+        """Rebuild the nets untrained from their architecture and set the fitted attributes.
+
+        Parameters
+        ----------
+        fitted : dict
+            The :attr:`_SAFE_FITTED` values, checked by the caller.
+        arch : dict
+            ``{"classifier." | "generator." | "critic." | "autoencoder.": (module class, kwargs)}``.
+        shielding : dict
+            ``batch_size``, ``noise_dim`` and ``class_counts`` of the stage-2 net.
+        autoencoder_batch_size : int or None
+        device : str
+
+        Returns
+        -------
+        modules : dict
+            ``{prefix: torch.nn.Module}`` for the caller to load the weights into.
+        """
+        try:
+            self._validate_params()
+        except ValueError as exc:
+            raise ValueError(f"invalid parameters: {exc}") from None
+        with torch.random.fork_rng(devices=fork_devices(device)):  # leave the global RNG as it was
+            ae = None
+            if "autoencoder." in arch:
+                module, kwargs = arch["autoencoder."]
+                # built as in fit, without the validation split (training data is not saved), untrained
+                ae = self._make_autoencoder_net(module, kwargs, autoencoder_batch_size, None, device)
+            decoder = ShieldDecoder(ae.module_ if ae is not None else None, fitted["latent_mean_"],
+                                    fitted["latent_scale_"]).to(device)
+            module, module_kw = arch["classifier."]
+            gen_kw = dict(arch["generator."][1])
+            gen_kw.setdefault("noise_dim", shielding["noise_dim"])
+            net = self._make_shielding_net(module, module_kw, gen_kw, arch["critic."][1], decoder,
+                                           shielding["class_counts"], shielding["batch_size"], None, device)
+        net.interrupted_ = fitted["fit_interrupted_"]
+        for name, value in fitted.items():
+            if value is not None or name != "feature_names_in_":
+                setattr(self, name, value)
+        self.autoencoder_ = ae
+        self.shielding_net_ = net
+        modules = {"classifier.": net.module_, "generator.": net.generator_, "critic.": net.critic_}
+        if ae is not None:
+            modules["autoencoder."] = ae.module_
+        return modules
 
     # ------------------------------------------------------------------
     # prediction

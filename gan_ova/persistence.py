@@ -47,18 +47,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.utils.validation import check_is_fitted
 from skorch.history import History
 
 from . import __version__
-from ._base import fork_devices, torch_device
-from .estimator import (
-    _AUTOENCODERS,
-    GANShieldedOvAClassifier,
-)
+from ._base import torch_device
+from .estimator import AUTOENCODERS, GANShieldedOvAClassifier
 from .nets.classifiers import BACKBONES
 from .nets.gan import Critic, Generator
-from .training import ShieldDecoder
 
 __all__ = ["CONFIG_NAME", "FORMAT_VERSION", "WEIGHTS_NAME", "load_model", "save_model"]
 
@@ -68,7 +63,7 @@ CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "weights.safetensors"
 
 # Estimator classes load_model may instantiate: the only names from a file
-# that are ever turned into classes (with _AUTOENCODERS and BACKBONES).
+# that are ever turned into classes (with AUTOENCODERS and BACKBONES).
 _ESTIMATORS = {"GANShieldedOvAClassifier": GANShieldedOvAClassifier}
 
 _TUPLE_TAG = "__tuple__"
@@ -175,6 +170,25 @@ def _encode_classes(classes):
     )
 
 
+def _encode_names(names, where):
+    return [str(n) for n in names]
+
+
+def _encode_shape(shape, where):
+    return [int(v) for v in shape]
+
+
+# How each kind of fitted attribute (estimator._SAFE_FITTED) is written to config.json.
+_ENCODERS = {
+    "classes": lambda v, where: _encode_classes(v),
+    "array": _encode_array,
+    "int": lambda v, where: int(v),
+    "bool": lambda v, where: bool(v),
+    "shape": _encode_shape,
+    "names": _encode_names,
+}
+
+
 def _history_value(value):
     """JSON-compatible copy of a history entry (non-finite floats become None), or raise TypeError."""
     if value is None or isinstance(value, (bool, np.bool_, str)):
@@ -220,7 +234,7 @@ def _backbone_name(module):
 
 
 def _autoencoder_name(module):
-    for name, cls in _AUTOENCODERS.items():
+    for name, cls in AUTOENCODERS.items():
         if type(module) is cls:
             return name
     raise ValueError(f"autoencoder_: {type(module).__qualname__} is not a built-in autoencoder; cannot save safely.")
@@ -302,11 +316,10 @@ def save_model(estimator, path):
             f"save_model supports {sorted(_ESTIMATORS)}; got an instance of {type(estimator).__qualname__}. "
             "For trusted use only, save it with pickle or joblib (which execute code on load)."
         )
-    check_is_fitted(estimator)
     params = {k: _encode_param(k, v) for k, v in estimator.get_params(deep=False).items()}
 
-    net = estimator.shielding_net_
-    ae = estimator.autoencoder_
+    fitted_values, fitted_nets = estimator._get_safe_state()
+    net, ae = fitted_nets["shielding"], fitted_nets["autoencoder"]
     nets = {
         "classifier": {
             "module": _backbone_name(net.module_),
@@ -329,27 +342,13 @@ def save_model(estimator, path):
             "batch_size": int(ae.batch_size),
         }
 
-    def opt_array(value, where):
-        return None if value is None else _encode_array(value, where)
-
-    fitted = {
-        "classes": _encode_classes(estimator.classes_),
-        "n_features_in": int(estimator.n_features_in_),
-        "image_shape": None if estimator.image_shape_ is None else [int(s) for s in estimator.image_shape_],
-        "class_prior": _encode_array(estimator.class_prior_, "class_prior_"),
-        "latent_mean": _encode_array(estimator.latent_mean_, "latent_mean_"),
-        "latent_scale": _encode_array(estimator.latent_scale_, "latent_scale_"),
-        "input_mean": opt_array(estimator.input_mean_, "input_mean_"),
-        "input_scale": opt_array(estimator.input_scale_, "input_scale_"),
-        "input_squash": opt_array(getattr(estimator, "input_squash_", None), "input_squash_"),
-        "input_is_uint8": bool(estimator.input_is_uint8_),
-        "input_ndim": int(estimator.input_ndim_),
-        "random_seed": int(estimator.random_seed_),
-        "best_epoch": None if estimator.best_epoch_ is None else int(estimator.best_epoch_),
-        "fit_interrupted": bool(estimator.fit_interrupted_),
-    }
-    if hasattr(estimator, "feature_names_in_"):
-        fitted["feature_names_in"] = [str(f) for f in estimator.feature_names_in_]
+    fitted = {}
+    for attr, kind in type(estimator)._SAFE_FITTED:
+        value = fitted_values[attr]
+        if value is not None:
+            fitted[attr[:-1]] = _ENCODERS[kind.rstrip("?")](value, attr)
+        elif kind.endswith("?") and attr != "feature_names_in_":
+            fitted[attr[:-1]] = None
 
     config = {
         "format": FORMAT_NAME,
@@ -531,9 +530,9 @@ def _architecture(cfg):
     }
     if cfg.get("nets", "autoencoder", types=(dict, type(None))) is not None:
         name = cfg.get("nets", "autoencoder", "module", types=str)
-        if name not in _AUTOENCODERS:
-            raise cfg.error(f"unknown autoencoder {name!r}; expected one of {sorted(_AUTOENCODERS)}.")
-        arch["autoencoder."] = (_AUTOENCODERS[name], _kwargs(cfg, "nets", "autoencoder", "kwargs"))
+        if name not in AUTOENCODERS:
+            raise cfg.error(f"unknown autoencoder {name!r}; expected one of {sorted(AUTOENCODERS)}.")
+        arch["autoencoder."] = (AUTOENCODERS[name], _kwargs(cfg, "nets", "autoencoder", "kwargs"))
     return arch
 
 
@@ -576,68 +575,57 @@ def _compare(expected, tensors, prefix, weights_path):
     return got
 
 
-def _build_autoencoder(est, cfg, arch, device):
-    if "autoencoder." not in arch:
-        return None
-    module, kwargs = arch["autoencoder."]
-    bs = cfg.get("nets", "autoencoder", "batch_size", types=int)
-    # Built as in fit, without the validation split (training data is not saved) and untrained.
-    return est._make_autoencoder_net(module, kwargs, bs, None, device)
-
-
-def _build_shielding(est, cfg, arch, decoder, device):
-    module, module_kw = arch["classifier."]
-    gen_kw = dict(arch["generator."][1])
-    gen_kw.setdefault("noise_dim", cfg.get("nets", "shielding", "noise_dim", types=int))
-    counts = cfg.array("nets", "shielding", "class_counts")
-    bs = cfg.get("nets", "shielding", "batch_size", types=int)
-    return est._make_shielding_net(module, module_kw, gen_kw, arch["critic."][1], decoder, counts, bs, None, device)
-
-
 def _restore_history(net, rows):
     if net is not None and isinstance(rows, list) and all(isinstance(r, dict) for r in rows):
         net.history_ = History(rows)
 
 
-def _read_fitted(cfg):
-    """The estimator's fitted non-tensor attributes, checked."""
-    image_shape = cfg.get("fitted", "image_shape", types=(list, type(None)))
-    if image_shape is not None:
-        if len(image_shape) != 3 or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0
-                                            for s in image_shape):
-            raise cfg.error(f"entry 'fitted.image_shape' has an invalid value {image_shape!r}.")
-        image_shape = tuple(image_shape)
-    names = cfg.get("fitted", "feature_names_in", types=list, optional=True)
-    if names is not None:
-        if not all(isinstance(n, str) for n in names):
-            raise cfg.error("entry 'fitted.feature_names_in' must be a list of str.")
-        names = np.asarray(names, dtype=object)
-    fitted = {
-        "classes_": cfg.array("fitted", "classes"),
-        "n_features_in_": cfg.get("fitted", "n_features_in", types=int),
-        "feature_names_in_": names,
-        "image_shape_": image_shape,
-        "input_is_uint8_": cfg.get("fitted", "input_is_uint8", types=bool),
-        "input_ndim_": cfg.get("fitted", "input_ndim", types=int),
-        "class_prior_": cfg.array("fitted", "class_prior"),
-        "latent_mean_": cfg.array("fitted", "latent_mean"),
-        "latent_scale_": cfg.array("fitted", "latent_scale"),
-        "input_mean_": cfg.array("fitted", "input_mean", optional=True),
-        "input_scale_": cfg.array("fitted", "input_scale", optional=True),
-        "input_squash_": cfg.array("fitted", "input_squash", optional=True),
-        "random_seed_": cfg.get("fitted", "random_seed", types=int),
-        "best_epoch_": cfg.get("fitted", "best_epoch", types=(int, type(None))),
-        "fit_interrupted_": cfg.get("fitted", "fit_interrupted", types=bool),
-    }
+def _read_shape(cfg, key, optional):
+    shape = cfg.get("fitted", key, types=(list, type(None)) if optional else list, optional=optional)
+    if shape is None:
+        return None
+    if len(shape) != 3 or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in shape):
+        raise cfg.error(f"entry 'fitted.{key}' has an invalid value {shape!r}.")
+    return tuple(shape)
+
+
+def _read_names(cfg, key, optional):
+    names = cfg.get("fitted", key, types=list, optional=optional)
+    if names is None:
+        return None
+    if not all(isinstance(n, str) for n in names):
+        raise cfg.error(f"entry 'fitted.{key}' must be a list of str.")
+    return np.asarray(names, dtype=object)
+
+
+# How each kind of fitted attribute is read back from config.json, checked.
+_DECODERS = {
+    "classes": lambda cfg, key, optional: cfg.array("fitted", key, optional=optional),
+    "array": lambda cfg, key, optional: cfg.array("fitted", key, optional=optional),
+    "int": lambda cfg, key, optional: cfg.get("fitted", key, types=(int, type(None)) if optional else int,
+                                              optional=optional),
+    "bool": lambda cfg, key, optional: cfg.get("fitted", key, types=bool, optional=optional),
+    "shape": _read_shape,
+    "names": _read_names,
+}
+
+
+def _read_fitted(cfg, estimator_cls):
+    """The estimator's fitted non-tensor attributes (``estimator_cls._SAFE_FITTED``), checked."""
+    fitted = {}
+    for name, kind in estimator_cls._SAFE_FITTED:
+        optional = kind.endswith("?") or name == "feature_names_in_"
+        fitted[name] = _DECODERS[kind.rstrip("?")](cfg, name[:-1], optional)
     if fitted["classes_"].ndim != 1:
         raise cfg.error("entry 'fitted.classes' must be 1-D.")
-    if image_shape is None:
+    if fitted["image_shape_"] is None:
+        n = fitted["n_features_in_"]
         for name in ("input_mean_", "input_scale_"):
-            if fitted[name] is None or fitted[name].shape != (fitted["n_features_in_"],):
-                raise cfg.error(f"entry 'fitted.{name[:-1]}' must have shape ({fitted['n_features_in_']},).")
+            if fitted[name] is None or fitted[name].shape != (n,):
+                raise cfg.error(f"entry 'fitted.{name[:-1]}' must have shape ({n},).")
         squash = fitted["input_squash_"]
-        if squash is not None and (squash.shape != (fitted["n_features_in_"],) or not np.all(squash > 0)):
-            raise cfg.error(f"entry 'fitted.input_squash' must hold {fitted['n_features_in_']} positive values.")
+        if squash is not None and (squash.shape != (n,) or not np.all(squash > 0)):
+            raise cfg.error(f"entry 'fitted.input_squash' must hold {n} positive values.")
     return fitted
 
 
@@ -702,13 +690,9 @@ def load_model(path, device=None):
     est.set_params(**params)
     dev = _resolve_device(device, params.get("device", "cpu"))
     est.set_params(device=dev)
-    try:
-        est._validate_params()
-    except ValueError as exc:
-        raise cfg.error(f"invalid parameters: {exc}") from None
 
     # every fitted attribute is read and checked before any network is built
-    fitted = _read_fitted(cfg)
+    fitted = _read_fitted(cfg, type(est))
     arch = _architecture(cfg)
     if (fitted["image_shape_"] is None) != ("autoencoder." not in arch):
         raise cfg.error("an image model needs an autoencoder and a vector model none.")
@@ -721,27 +705,23 @@ def load_model(path, device=None):
     tensors = _read_weights(weights_path)
     _check_shapes(arch, tensors, weights_path)
 
+    shielding = {
+        "batch_size": cfg.get("nets", "shielding", "batch_size", types=int),
+        "noise_dim": cfg.get("nets", "shielding", "noise_dim", types=int),
+        "class_counts": cfg.array("nets", "shielding", "class_counts"),
+    }
+    ae_bs = cfg.get("nets", "autoencoder", "batch_size", types=int) if "autoencoder." in arch else None
     try:
-        with torch.random.fork_rng(devices=fork_devices(dev)):  # leave the global RNG as it was
-            ae = _build_autoencoder(est, cfg, arch, dev)
-            cae = ae.module_ if ae is not None else None
-            decoder = ShieldDecoder(cae, fitted["latent_mean_"], fitted["latent_scale_"]).to(dev)
-            net = _build_shielding(est, cfg, arch, decoder, dev)
-    except (TypeError, ValueError, RuntimeError) as exc:
+        modules = est._set_safe_state(fitted, arch, shielding, ae_bs, dev)
+    except ValueError as exc:
+        if str(exc).startswith("invalid parameters: "):
+            raise cfg.error(str(exc)) from None
         raise cfg.error(f"cannot rebuild the networks from the saved architecture ({exc}).") from None
-    parts = [("classifier.", net.module_), ("generator.", net.generator_), ("critic.", net.critic_)]
-    if ae is not None:
-        parts.append(("autoencoder.", ae.module_))
+    except (TypeError, RuntimeError) as exc:
+        raise cfg.error(f"cannot rebuild the networks from the saved architecture ({exc}).") from None
     with torch.no_grad():
-        for prefix, module in parts:
+        for prefix, module in modules.items():
             _load_state(module, tensors, prefix, weights_path)
-    net.interrupted_ = fitted["fit_interrupted_"]
-    _restore_history(ae, cfg.get("history", "autoencoder", optional=True))
-    _restore_history(net, cfg.get("history", "shielding", optional=True))
-
-    for name, value in fitted.items():
-        if value is not None or name != "feature_names_in_":
-            setattr(est, name, value)
-    est.autoencoder_ = ae
-    est.shielding_net_ = net
+    _restore_history(est.autoencoder_, cfg.get("history", "autoencoder", optional=True))
+    _restore_history(est.shielding_net_, cfg.get("history", "shielding", optional=True))
     return est

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import torch
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
@@ -96,30 +95,21 @@ class NetBaseline(BaseUQClassifier):
 
     def _net_kwargs(self, ctx, dropout=0.0, drop_last=False):
         """Keyword arguments of a baseline's skorch net for the fit described by ``ctx``."""
-        module_kwargs = {f"module__{k}": v for k, v in (self.backbone_kwargs or {}).items()}
         valid = None
         if ctx.va is not None:
             valid = predefined_split(Dataset(ctx.Xc[ctx.va], ctx.y_idx[ctx.va]))
         callbacks = verbose_callbacks(
             self.verbose, ctx.stage or type(self).__name__, len(ctx.tr), ctx.bs, drop_last=drop_last
         )
+        module_kwargs = {"input_shape": ctx.input_shape, "n_classes": ctx.K, "dropout": float(dropout)}
+        module_kwargs.update(self.backbone_kwargs or {})
         return dict(
             module=ctx.module_cls,
-            module__input_shape=ctx.input_shape,
-            module__n_classes=ctx.K,
-            module__dropout=float(dropout),
-            **module_kwargs,
-            optimizer=torch.optim.Adam,
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=ctx.bs,
-            iterator_train__shuffle=True,
-            iterator_train__drop_last=drop_last,
-            train_split=valid,
-            callbacks=callbacks,
             callbacks__print_log=PlainPrintLog(),
-            device=str(ctx.device),
-            verbose=self.verbose,
+            **self._net_params(
+                lr=self.lr, max_epochs=self.max_epochs, batch_size=ctx.bs, train_split=valid, callbacks=callbacks,
+                device=ctx.device, drop_last=drop_last, prefixed={"module": module_kwargs},
+            ),
         )
 
     @staticmethod
