@@ -120,6 +120,14 @@ def _pixel_like(X):
     return "integers in 0..255", " and pixel_scale=255"
 
 
+_VALIDATE_KW = dict(accept_sparse=False, dtype="numeric", ensure_min_samples=1)
+
+
+def _check_numeric(X):
+    if X.dtype.kind not in "uif":
+        raise ValueError(f"X: expected numeric values, got dtype {X.dtype}.")
+
+
 def _warn_if_flat_images(X):
     """UserWarning when 2-D ``X`` without ``image_shape`` looks like flattened images.
 
@@ -280,92 +288,107 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------
     # inputs
     # ------------------------------------------------------------------
-    def _prepare_X(self, X, *, fit, y=None):
-        """Validate ``X`` (and ``y`` at fit) and return float32 arrays in classifier space.
+    def _fit_inputs(self, X, y):
+        """Check ``X`` and ``y`` at fit: ``(Xf, y, image_shape, meta)``.
 
-        At fit: returns ``(Xf, y, image_shape, meta)``; ``Xf`` holds images
-        scaled to [0, 1] or raw feature vectors (standardize them with
-        :meth:`_fit_input_scaler`). At predict time: returns the
-        classifier-space array (images in [0, 1], standardized vectors).
+        ``Xf`` holds images scaled to [0, 1] (shape ``(n,) + image_shape``) or
+        raw feature vectors (standardize them with :meth:`_fit_input_scaler`);
+        ``meta`` has ``uint8`` (the input dtype) and ``ndim`` (2, 3 or 4).
         """
-        nd_shape = None
-        input_ndim = 2
-        if not hasattr(X, "iloc") and not hasattr(X, "tocsr"):
-            arr = X if isinstance(X, np.ndarray) else np.asarray(X)
-            _check_channels_first(arr)
-            if not fit:
-                self._check_not_a_single_image(arr)
-            if arr.ndim in (3, 4):
-                input_ndim = arr.ndim
-                nd_shape = (1,) + arr.shape[1:] if arr.ndim == 3 else arr.shape[1:]
-                X = arr.reshape(arr.shape[0], int(np.prod(arr.shape[1:])))
-            elif arr.ndim > 4:
-                raise ValueError(
-                    "X: expected 2-D (n_samples, n_features), 3-D (n, H, W) or 4-D (n, C, H, W) input, "
-                    f"got {arr.ndim}-D with shape {arr.shape}."
-                )
-        if not fit and nd_shape is not None:
+        X, nd_shape, input_ndim = self._flatten_images(X, fit=True)
+        X, y = validate_data(self, X, y, reset=True, **_VALIDATE_KW)
+        _check_numeric(X)
+        meta = {"uint8": bool(X.dtype == np.uint8), "ndim": input_ndim}
+        if nd_shape is None and self.image_shape is None:
+            _warn_if_flat_images(X)
+        image_shape = self._fit_image_shape(nd_shape, X.shape[1])
+        if image_shape is None:
+            return X.astype(np.float32), y, None, meta
+        return self._unit_pixels(X, image_shape, meta["uint8"]), y, image_shape, meta
+
+    def _predict_inputs(self, X):
+        """Check ``X`` at predict time and return it in classifier space.
+
+        Images scaled to [0, 1] with the fitted shape, or feature vectors
+        standardized (and squashed, with the far field) as in fit.
+        """
+        arr, nd_shape, _ = self._flatten_images(X, fit=False)
+        if nd_shape is not None:
             if self.image_shape_ is None:
                 raise ValueError(f"X: this model was fitted on feature vectors; got images of shape {tuple(nd_shape)}.")
             if tuple(nd_shape) != tuple(self.image_shape_):
                 raise ValueError(
                     f"X: expected images of shape {tuple(self.image_shape_)} (as in fit), got {tuple(nd_shape)}."
                 )
-        kw = dict(accept_sparse=False, dtype="numeric", ensure_min_samples=1)
-        if fit:
-            X, y = validate_data(self, X, y, reset=True, **kw)
-        else:
-            X = validate_data(self, X, reset=False, **kw)
-        if X.dtype.kind not in "uif":
-            raise ValueError(f"X: expected numeric values, got dtype {X.dtype}.")
-        meta = {"uint8": bool(X.dtype == np.uint8), "ndim": input_ndim}
-        if fit and nd_shape is None and self.image_shape is None:
-            _warn_if_flat_images(X)
+        X = validate_data(self, arr, reset=False, **_VALIDATE_KW)
+        _check_numeric(X)
+        if self.image_shape_ is not None:
+            return self._unit_pixels(X, tuple(self.image_shape_), bool(X.dtype == np.uint8))
+        Xf = (X.astype(np.float32) - self.input_mean_) / self.input_scale_
+        if getattr(self, "input_squash_", None) is not None:
+            Xf = squash(Xf, self.input_squash_)
+        return Xf
 
-        if fit:
-            if nd_shape is not None:
-                if self.image_shape is not None and tuple(self.image_shape) != tuple(nd_shape):
-                    raise ValueError(
-                        f"image_shape: {tuple(self.image_shape)} does not match the shape of the images in X "
-                        f"{tuple(nd_shape)}."
-                    )
-                image_shape = tuple(int(s) for s in nd_shape)
-            elif self.image_shape is not None:
-                image_shape = tuple(int(s) for s in self.image_shape)
-                if int(np.prod(image_shape)) != X.shape[1]:
-                    raise ValueError(
-                        f"image_shape: {image_shape} needs {int(np.prod(image_shape))} features per row, "
-                        f"but X has {X.shape[1]}."
-                    )
-            else:
-                image_shape = None
-            if image_shape is not None and (image_shape[1] < 4 or image_shape[2] < 4):
-                raise ValueError(f"X: images must be at least 4x4 pixels, got shape {image_shape}.")
-        else:
-            image_shape = self.image_shape_
+    def _flatten_images(self, X, *, fit):
+        """``(X, nd_shape, ndim)``: 3-D/4-D image arrays flattened to rows, with their per-image shape.
 
-        if image_shape is not None:
-            scale = self._pixel_divisor(meta["uint8"])
-            Xf = (X.astype(np.float32) / np.float32(scale)).reshape((-1,) + image_shape)
-            lo, hi = (float(Xf.min()), float(Xf.max())) if Xf.size else (0.0, 0.0)
-            if lo < -1e-6 or hi > 1 + 1e-6:
-                how = (
-                    "float images must lie in [0, 1] with pixel_scale='auto'"
-                    if self.pixel_scale == "auto"
-                    else f"pixels divided by pixel_scale={self.pixel_scale!r} must lie in [0, 1]"
-                )
+        DataFrames and sparse matrices pass through (``nd_shape`` None); at
+        predict time a lone image without the batch axis is refused.
+        """
+        if hasattr(X, "iloc") or hasattr(X, "tocsr"):
+            return X, None, 2
+        arr = X if isinstance(X, np.ndarray) else np.asarray(X)
+        _check_channels_first(arr)
+        if not fit:
+            self._check_not_a_single_image(arr)
+        if arr.ndim > 4:
+            raise ValueError(
+                "X: expected 2-D (n_samples, n_features), 3-D (n, H, W) or 4-D (n, C, H, W) input, "
+                f"got {arr.ndim}-D with shape {arr.shape}."
+            )
+        if arr.ndim not in (3, 4):
+            return arr, None, 2
+        nd_shape = (1,) + arr.shape[1:] if arr.ndim == 3 else arr.shape[1:]
+        return arr.reshape(arr.shape[0], int(np.prod(arr.shape[1:]))), nd_shape, arr.ndim
+
+    def _fit_image_shape(self, nd_shape, n_features):
+        """The image shape of this fit (from the array, or ``image_shape`` for flat rows), or None for vectors."""
+        if nd_shape is not None:
+            if self.image_shape is not None and tuple(self.image_shape) != tuple(nd_shape):
                 raise ValueError(
-                    f"X: pixel values span [{lo * scale:g}, {hi * scale:g}]; {how}. Pass uint8 images, "
-                    "rescale X, or set pixel_scale to the maximum pixel value."
+                    f"image_shape: {tuple(self.image_shape)} does not match the shape of the images in X "
+                    f"{tuple(nd_shape)}."
                 )
-            Xf = np.clip(Xf, 0.0, 1.0)
+            image_shape = tuple(int(s) for s in nd_shape)
+        elif self.image_shape is not None:
+            image_shape = tuple(int(s) for s in self.image_shape)
+            if int(np.prod(image_shape)) != n_features:
+                raise ValueError(
+                    f"image_shape: {image_shape} needs {int(np.prod(image_shape))} features per row, "
+                    f"but X has {n_features}."
+                )
         else:
-            Xf = X.astype(np.float32)
-            if not fit:
-                Xf = (Xf - self.input_mean_) / self.input_scale_
-                if getattr(self, "input_squash_", None) is not None:
-                    Xf = squash(Xf, self.input_squash_)
-        return (Xf, y, image_shape, meta) if fit else Xf
+            return None
+        if image_shape[1] < 4 or image_shape[2] < 4:
+            raise ValueError(f"X: images must be at least 4x4 pixels, got shape {image_shape}.")
+        return image_shape
+
+    def _unit_pixels(self, X, image_shape, is_uint8):
+        """Rows of pixels as float32 images in [0, 1] of shape ``(n,) + image_shape`` (ValueError if out of range)."""
+        scale = self._pixel_divisor(is_uint8)
+        Xf = (X.astype(np.float32) / np.float32(scale)).reshape((-1,) + image_shape)
+        lo, hi = (float(Xf.min()), float(Xf.max())) if Xf.size else (0.0, 0.0)
+        if lo < -1e-6 or hi > 1 + 1e-6:
+            how = (
+                "float images must lie in [0, 1] with pixel_scale='auto'"
+                if self.pixel_scale == "auto"
+                else f"pixels divided by pixel_scale={self.pixel_scale!r} must lie in [0, 1]"
+            )
+            raise ValueError(
+                f"X: pixel values span [{lo * scale:g}, {hi * scale:g}]; {how}. Pass uint8 images, "
+                "rescale X, or set pixel_scale to the maximum pixel value."
+            )
+        return np.clip(Xf, 0.0, 1.0)
 
     def _check_not_a_single_image(self, arr):
         """At predict time: a lone image of the fitted shape, without the batch axis, is an error that says so."""
@@ -515,7 +538,7 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
     def _fit(self, X, y):
         device = self._validate_params()
         self._warn_ignored_params()
-        Xf, y, image_shape, input_meta = self._prepare_X(X, fit=True, y=y)
+        Xf, y, image_shape, input_meta = self._fit_inputs(X, y)
         classes, y_idx, counts = self._encode_labels(y, len(Xf))
         seeds = self._draw_seeds()
         tr, va = self._split(y_idx, seeds["split"])
@@ -566,7 +589,7 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
 
     def _uncertainty(self, X):
         check_is_fitted(self)
-        return self._uncertainty_dict(self._prepare_X(X, fit=False))
+        return self._uncertainty_dict(self._predict_inputs(X))
 
     def predict_proba(self, X):
         """Class probabilities.

@@ -804,7 +804,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         scores : ndarray of shape (n_samples, n_classes), or (n_samples,) for two classes
         """
         check_is_fitted(self)
-        p = self._ova_proba(self._prepare_X(X, fit=False))
+        p = self._ova_proba(self._predict_inputs(X))
         if len(self.classes_) == 2:
             proba = ova_uncertainty(p, self.class_prior_)["proba"]
             return np.log(np.maximum(proba[:, 1], 1e-300)) - np.log(np.maximum(proba[:, 0], 1e-300))
@@ -863,7 +863,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
 
         check_is_fitted(self)
         check_number("n_per_class", n_per_class, low=1, integer=True)
-        Xc = self._prepare_X(X, fit=False)
+        Xc = self._predict_inputs(X)
         y_arr = np.asarray(y)
         if y_arr.ndim != 1 or len(y_arr) != len(Xc):
             raise ValueError(f"y: expected a 1-D array of {len(Xc)} labels, got shape {y_arr.shape}.")

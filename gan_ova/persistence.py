@@ -256,6 +256,44 @@ def _write_atomic(path, write):
             tmp.unlink()
 
 
+def _nets_config(net, ae):
+    """The architecture of each network: built-in class names (allow-listed on load) and keyword arguments."""
+    nets = {
+        "classifier": {
+            "module": _backbone_name(net.module_),
+            "kwargs": _encode_param("classifier kwargs", net.get_params_for("module")),
+        },
+        "generator": {"kwargs": _encode_param("generator kwargs", net.get_params_for("generator"))},
+        "critic": {"kwargs": _encode_param("critic kwargs", net.get_params_for("critic"))},
+        "shielding": {
+            "batch_size": int(net.batch_size),
+            "n_classes": int(net.n_classes),
+            "noise_dim": int(net.noise_dim),
+            "class_counts": _encode_array(np.asarray(net.class_counts), "class_counts"),
+        },
+        "autoencoder": None,
+    }
+    if ae is not None:
+        nets["autoencoder"] = {
+            "module": _autoencoder_name(ae.module_),
+            "kwargs": _encode_param("autoencoder kwargs", ae.get_params_for("module")),
+            "batch_size": int(ae.batch_size),
+        }
+    return nets
+
+
+def _fitted_config(spec, values):
+    """The fitted attributes listed in ``spec`` (``(name, kind)`` pairs), encoded by kind."""
+    fitted = {}
+    for attr, kind in spec:
+        value = values[attr]
+        if value is not None:
+            fitted[attr[:-1]] = _ENCODERS[kind.rstrip("?")](value, attr)
+        elif kind.endswith("?") and attr != "feature_names_in_":
+            fitted[attr[:-1]] = None
+    return fitted
+
+
 def save_model(estimator, path):
     """Save a fitted estimator to a directory in a safe (pickle-free) format.
 
@@ -316,48 +354,17 @@ def save_model(estimator, path):
             f"save_model supports {sorted(_ESTIMATORS)}; got an instance of {type(estimator).__qualname__}. "
             "For trusted use only, save it with pickle or joblib (which execute code on load)."
         )
-    params = {k: _encode_param(k, v) for k, v in estimator.get_params(deep=False).items()}
-
-    fitted_values, fitted_nets = estimator._get_safe_state()
+    fitted_values, fitted_nets = estimator._get_safe_state()  # NotFittedError first
     net, ae = fitted_nets["shielding"], fitted_nets["autoencoder"]
-    nets = {
-        "classifier": {
-            "module": _backbone_name(net.module_),
-            "kwargs": _encode_param("classifier kwargs", net.get_params_for("module")),
-        },
-        "generator": {"kwargs": _encode_param("generator kwargs", net.get_params_for("generator"))},
-        "critic": {"kwargs": _encode_param("critic kwargs", net.get_params_for("critic"))},
-        "shielding": {
-            "batch_size": int(net.batch_size),
-            "n_classes": int(net.n_classes),
-            "noise_dim": int(net.noise_dim),
-            "class_counts": _encode_array(np.asarray(net.class_counts), "class_counts"),
-        },
-        "autoencoder": None,
-    }
-    if ae is not None:
-        nets["autoencoder"] = {
-            "module": _autoencoder_name(ae.module_),
-            "kwargs": _encode_param("autoencoder kwargs", ae.get_params_for("module")),
-            "batch_size": int(ae.batch_size),
-        }
-
-    fitted = {}
-    for attr, kind in type(estimator)._SAFE_FITTED:
-        value = fitted_values[attr]
-        if value is not None:
-            fitted[attr[:-1]] = _ENCODERS[kind.rstrip("?")](value, attr)
-        elif kind.endswith("?") and attr != "feature_names_in_":
-            fitted[attr[:-1]] = None
-
+    params = {k: _encode_param(k, v) for k, v in estimator.get_params(deep=False).items()}
     config = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
         "gan_ova_version": __version__,
         "estimator": name,
         "params": params,
-        "nets": nets,
-        "fitted": fitted,
+        "nets": _nets_config(net, ae),
+        "fitted": _fitted_config(type(estimator)._SAFE_FITTED, fitted_values),
         "history": {"autoencoder": _encode_history(ae), "shielding": _encode_history(net)},
     }
     text = json.dumps(config, indent=1, allow_nan=False)

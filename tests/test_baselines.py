@@ -189,7 +189,7 @@ def test_mutual_information_scores():
 def test_ova_matches_uncertainty_module():
     X, _ = _data("blobs")
     clf = _fitted("ova", "blobs")
-    Xc = clf._prepare_X(X, fit=False)
+    Xc = clf._predict_inputs(X)
     with torch.no_grad():
         logits = clf.net_.module_.eval()(torch.as_tensor(Xc)).double().numpy()
     ref = ova_uncertainty(expit(logits), clf.class_prior_)
@@ -211,7 +211,7 @@ def test_ensemble_members_differ():
     X, _ = _data("digits")
     clf = _fitted("ensemble", "digits")
     assert len(clf.nets_) == 2 and len(clf.best_epochs_) == 2
-    Xc = torch.as_tensor(clf._prepare_X(X, fit=False))
+    Xc = torch.as_tensor(clf._predict_inputs(X))
     with torch.no_grad():
         a, b = (net.module_.eval()(Xc) for net in clf.nets_)
     assert not torch.allclose(a, b)
