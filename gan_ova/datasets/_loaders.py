@@ -1,28 +1,4 @@
-"""Image and toy data sets for ``gan_ova``.
-
-Every image loader returns a pair ``(X, y)`` where ``X`` is a
-``float32`` array of shape ``(n, C, H, W)`` with values in ``[0, 1]`` and
-``y`` is an ``int64`` array of shape ``(n,)``.  The 2-D toy generators
-return ``X`` of shape ``(n, 2)`` (``float32``) and ``int64`` labels.
-
-Nothing is ever cached on disk by this module and nothing is downloaded
-unless ``download=True`` is passed explicitly.
-
-Contents
---------
-Real images
-    :func:`load_digits_images`, :func:`load_fashion_mnist`,
-    :func:`load_torchvision_dataset`, :func:`load_dataset`,
-    :func:`read_idx`.
-Synthetic images
-    :func:`make_letters` (a notMNIST-like letter set rendered from the
-    installed TrueType fonts), :func:`make_noise_images`.
-2-D toy problems
-    :func:`make_two_gaussians`, :func:`make_overlapping_gaussians`,
-    :func:`make_moons_2d`, :func:`make_grid_gaussians`.
-Helpers
-    :func:`parse_classes`, :func:`split_classes`, :func:`to_shape`.
-"""
+"""Everything in :mod:`gan_ova.datasets` (being split into modules by layer)."""
 
 from __future__ import annotations
 
@@ -37,59 +13,6 @@ from functools import lru_cache
 
 import numpy as np
 from sklearn.utils import check_random_state
-
-__all__ = [
-    "DATASET_NAMES",
-    "DEBIAN_FASHION_MNIST_DIR",
-    "DEFAULT_ROOT",
-    "FONT_DIR",
-    "TORCHVISION_DATASETS",
-    "load_dataset",
-    "load_digits_images",
-    "load_fashion_mnist",
-    "load_torchvision_dataset",
-    "make_grid_gaussians",
-    "make_letters",
-    "make_moons_2d",
-    "make_noise_images",
-    "make_overlapping_gaussians",
-    "make_two_gaussians",
-    "parse_classes",
-    "read_idx",
-    "split_classes",
-    "to_shape",
-]
-
-#: Directory of the Debian package ``dataset-fashion-mnist``.
-DEBIAN_FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
-
-#: Default ``root`` for torchvision data sets (``~`` is expanded on use).
-DEFAULT_ROOT = "~/.cache/gan_ova"
-
-#: Directory searched (recursively, ``**/*.ttf``) for fonts by
-#: :func:`make_letters`.
-FONT_DIR = "/usr/share/fonts"
-
-#: Names accepted by :func:`load_torchvision_dataset`, mapped to
-#: ``(torchvision class name, display name)``.
-TORCHVISION_DATASETS = {
-    "mnist": ("MNIST", "MNIST"),
-    "cifar10": ("CIFAR10", "CIFAR-10"),
-    "cifar100": ("CIFAR100", "CIFAR-100"),
-    "svhn": ("SVHN", "SVHN"),
-}
-
-#: Names accepted by :func:`load_dataset`.
-DATASET_NAMES = (
-    "digits",
-    "fashion_mnist",
-    "fashion-mnist",
-    "mnist",
-    "cifar10",
-    "cifar100",
-    "svhn",
-)
-
 
 # ---------------------------------------------------------------------------
 # Small validation helpers
@@ -311,6 +234,8 @@ def load_fashion_mnist(root=None, train=True, download=False):
     >>> X.shape, X.dtype, y[:5]  # doctest: +SKIP
     ((10000, 1, 28, 28), dtype('float32'), array([9, 2, 1, 1, 6]))
     """
+    from . import DEBIAN_FASHION_MNIST_DIR, DEFAULT_ROOT
+
     prefix = "train" if train else "t10k"
     directories = []
     if root is not None:
@@ -414,6 +339,8 @@ def load_torchvision_dataset(name, root=None, train=True, download=False):
     ...
     ValueError: name='imagenet' is not supported: expected one of ['cifar10', 'cifar100', 'mnist', 'svhn']
     """
+    from . import DEFAULT_ROOT, TORCHVISION_DATASETS
+
     key = name.lower().strip() if isinstance(name, str) else name
     if key not in TORCHVISION_DATASETS:
         raise ValueError(
@@ -514,6 +441,8 @@ def load_dataset(name, root=None, train=True, download=False):
     >>> X_train.shape, X_test.shape
     ((1257, 1, 8, 8), (540, 1, 8, 8))
     """
+    from . import DATASET_NAMES, TORCHVISION_DATASETS
+
     key = name.lower().strip() if isinstance(name, str) else name
     if key == "digits":
         from sklearn.model_selection import train_test_split
@@ -636,6 +565,8 @@ def make_letters(n_per_letter=100, letters="ABCDEFGHIJ", size=28, random_state=N
             f"letters={letters!r} is invalid: expected distinct, non-whitespace characters"
         )
     if fonts is None:
+        from . import FONT_DIR
+
         font_paths = _find_fonts(FONT_DIR)
     else:
         font_paths = tuple(os.fspath(p) for p in fonts)
