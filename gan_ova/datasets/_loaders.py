@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import glob
 import gzip
-import math
 import numbers
 import os
 import struct
@@ -14,34 +13,11 @@ from functools import lru_cache
 import numpy as np
 from sklearn.utils import check_random_state
 
+from .._validation import check_choice, check_float, check_int, check_labels_1d
+
 # ---------------------------------------------------------------------------
-# Small validation helpers
+# Conversion helpers
 # ---------------------------------------------------------------------------
-
-
-def _check_int(value, name, minimum=None):
-    """Return ``value`` as ``int`` or raise a ValueError naming it."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name}={value!r} is invalid: expected an integer")
-    value = int(value)
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name}={value!r} is invalid: expected an integer >= {minimum}")
-    return value
-
-
-def _check_float(value, name, minimum=None, strict=False):
-    """Return ``value`` as a finite ``float`` or raise a ValueError naming it."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name}={value!r} is invalid: expected a real number")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name}={value!r} is invalid: expected a finite number")
-    if minimum is not None:
-        if strict and value <= minimum:
-            raise ValueError(f"{name}={value!r} is invalid: expected a number > {minimum}")
-        if not strict and value < minimum:
-            raise ValueError(f"{name}={value!r} is invalid: expected a number >= {minimum}")
-    return value
 
 
 def _uint8_to_float(data):
@@ -109,49 +85,51 @@ def read_idx(path):
     """
     path = os.fspath(path)
     with open(path, "rb") as f:
-        raw = f.read()
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise ValueError(
-                f"path={path!r} is not a valid IDX file: broken gzip stream ({exc})"
-            ) from exc
+        raw = _gunzip_if_compressed(f.read(), path)
+    dtype, shape, header_end = _parse_idx_header(raw, path)
+    data = np.frombuffer(raw, dtype=dtype, offset=header_end).reshape(shape)
+    return data.astype(dtype.newbyteorder("="), copy=True)
+
+
+def _bad_idx(path, expected, got):
+    """The ValueError of :func:`read_idx` for the file ``path``."""
+    return ValueError(f"path: expected {expected}, got {got} in {path!r}.")
+
+
+def _gunzip_if_compressed(raw, path):
+    """``raw`` decompressed if it starts with the gzip magic bytes, else unchanged."""
+    if raw[:2] != b"\x1f\x8b":
+        return raw
+    try:
+        return gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise _bad_idx(path, "an IDX file, plain or gzip-compressed", f"a broken gzip stream ({exc})") from exc
+
+
+def _parse_idx_header(raw, path):
+    """``(dtype, shape, header_end)`` from the IDX header at the start of ``raw``."""
     if len(raw) < 4:
-        raise ValueError(
-            f"path={path!r} is not a valid IDX file: expected a 4-byte magic number, "
-            f"got {len(raw)} bytes"
-        )
+        raise _bad_idx(path, "an IDX file starting with a 4-byte magic number", f"{len(raw)} bytes")
     zero1, zero2, type_code, ndim = raw[0], raw[1], raw[2], raw[3]
-    magic = int.from_bytes(raw[:4], "big")
     if zero1 != 0 or zero2 != 0 or type_code not in _IDX_DTYPES or ndim == 0:
-        raise ValueError(
-            f"path={path!r} is not a valid IDX file: bad magic number 0x{magic:08X}; "
-            "expected 0x0000TTDD with a known type code TT (e.g. 0x08 for unsigned "
-            "bytes) and DD >= 1 dimensions (e.g. 0x00000803 for images, 0x00000801 "
-            "for labels)"
+        raise _bad_idx(
+            path,
+            "an IDX magic number 0x0000TTDD with a known type code TT (e.g. 0x08 for unsigned "
+            "bytes) and DD >= 1 dimensions (e.g. 0x00000803 for images, 0x00000801 for labels)",
+            f"0x{int.from_bytes(raw[:4], 'big'):08X}",
         )
     header_end = 4 + 4 * ndim
     if len(raw) < header_end:
-        raise ValueError(
-            f"path={path!r} is not a valid IDX file: header truncated, expected "
-            f"{ndim} dimension sizes"
-        )
+        raise _bad_idx(path, f"an IDX header with {ndim} dimension sizes", f"a truncated header of {len(raw)} bytes")
     shape = struct.unpack(f">{ndim}i", raw[4:header_end])
     if any(s < 0 for s in shape):
-        raise ValueError(
-            f"path={path!r} is not a valid IDX file: negative dimension in shape {shape}"
-        )
+        raise _bad_idx(path, "non-negative dimension sizes in the IDX header", f"shape {shape}")
     dtype = _IDX_DTYPES[type_code]
     expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     actual = len(raw) - header_end
     if actual != expected:
-        raise ValueError(
-            f"path={path!r} is not a valid IDX file: header shape {shape} needs "
-            f"{expected} data bytes, found {actual}"
-        )
-    data = np.frombuffer(raw, dtype=dtype, offset=header_end).reshape(shape)
-    return data.astype(dtype.newbyteorder("="), copy=True)
+        raise _bad_idx(path, f"{expected} data bytes for the header shape {shape}", f"{actual}")
+    return dtype, shape, header_end
 
 
 def _find_idx(directory, stem):
@@ -169,23 +147,19 @@ def _load_idx_pair(images_path, labels_path):
     labels = read_idx(labels_path)
     if images.ndim != 3:
         raise ValueError(
-            f"path={images_path!r} is not an IDX image file: expected 3 dimensions "
-            f"(n, H, W), got shape {images.shape}"
+            f"images: expected an IDX image file of shape (n, H, W), got shape {images.shape} in {images_path!r}."
         )
     if labels.ndim != 1:
         raise ValueError(
-            f"path={labels_path!r} is not an IDX label file: expected 1 dimension "
-            f"(n,), got shape {labels.shape}"
+            f"labels: expected an IDX label file of shape (n,), got shape {labels.shape} in {labels_path!r}."
         )
     if images.shape[0] != labels.shape[0]:
         raise ValueError(
-            f"path={labels_path!r} holds {labels.shape[0]} labels but "
-            f"{images_path!r} holds {images.shape[0]} images: expected equal counts"
+            f"labels: expected as many labels as images ({images.shape[0]} in {images_path!r}), "
+            f"got {labels.shape[0]} in {labels_path!r}."
         )
     if images.dtype != np.uint8:
-        raise ValueError(
-            f"path={images_path!r} holds {images.dtype} data: expected unsigned bytes"
-        )
+        raise ValueError(f"images: expected unsigned bytes, got {images.dtype} data in {images_path!r}.")
     X = _uint8_to_float(images)[:, None, :, :]
     y = labels.astype(np.int64)
     return X, y
@@ -234,7 +208,7 @@ def load_fashion_mnist(root=None, train=True, download=False):
     >>> X.shape, X.dtype, y[:5]  # doctest: +SKIP
     ((10000, 1, 28, 28), dtype('float32'), array([9, 2, 1, 1, 6]))
     """
-    from . import DEBIAN_FASHION_MNIST_DIR, DEFAULT_ROOT
+    from . import DEBIAN_FASHION_MNIST_DIR
 
     prefix = "train" if train else "t10k"
     directories = []
@@ -251,14 +225,14 @@ def load_fashion_mnist(root=None, train=True, download=False):
     if download:
         from torchvision import datasets as tv_datasets
 
-        tv_root = os.path.expanduser(os.fspath(root) if root is not None else DEFAULT_ROOT)
-        ds = tv_datasets.FashionMNIST(tv_root, train=bool(train), download=True)
+        ds = tv_datasets.FashionMNIST(_torchvision_root(root), train=bool(train), download=True)
         return _torchvision_to_numpy(ds)
 
     raise FileNotFoundError(
-        f"Fashion-MNIST not found in root={None if root is None else os.fspath(root)!r} "
-        f"or {DEBIAN_FASHION_MNIST_DIR}; pass root= pointing at a copy, download=True, "
-        "or install the Debian package dataset-fashion-mnist"
+        f"root: expected a directory holding Fashion-MNIST ({prefix}-images-idx3-ubyte[.gz] and "
+        f"{prefix}-labels-idx1-ubyte[.gz], in it or in its FashionMNIST/raw/) or a copy in "
+        f"{DEBIAN_FASHION_MNIST_DIR}, got {None if root is None else os.fspath(root)!r}; pass root= "
+        "pointing at a copy, download=True, or install the Debian package dataset-fashion-mnist."
     )
 
 
@@ -285,8 +259,7 @@ def _torchvision_to_numpy(ds):
             data = data.transpose(0, 3, 1, 2)
     else:
         raise ValueError(
-            f"data.shape={data.shape} is not supported: expected (n, H, W), "
-            "(n, H, W, C) or (n, C, H, W)"
+            f"data: expected an array of shape (n, H, W), (n, H, W, C) or (n, C, H, W), got shape {data.shape}."
         )
     labels = getattr(ds, "targets", None)
     if labels is None:
@@ -337,20 +310,15 @@ def load_torchvision_dataset(name, root=None, train=True, download=False):
     >>> load_torchvision_dataset("imagenet")
     Traceback (most recent call last):
     ...
-    ValueError: name='imagenet' is not supported: expected one of ['cifar10', 'cifar100', 'mnist', 'svhn']
+    ValueError: name: expected one of ['cifar10', 'cifar100', 'mnist', 'svhn'] (any case), got 'imagenet'.
     """
-    from . import DEFAULT_ROOT, TORCHVISION_DATASETS
+    from . import TORCHVISION_DATASETS
 
-    key = name.lower().strip() if isinstance(name, str) else name
-    if key not in TORCHVISION_DATASETS:
-        raise ValueError(
-            f"name={name!r} is not supported: expected one of "
-            f"{sorted(TORCHVISION_DATASETS)}"
-        )
+    key = _dataset_key(name, sorted(TORCHVISION_DATASETS))
     class_name, display = TORCHVISION_DATASETS[key]
     from torchvision import datasets as tv_datasets
 
-    tv_root = os.path.expanduser(os.fspath(root) if root is not None else DEFAULT_ROOT)
+    tv_root = _torchvision_root(root)
     cls = getattr(tv_datasets, class_name)
     try:
         if key == "svhn":
@@ -361,10 +329,25 @@ def load_torchvision_dataset(name, root=None, train=True, download=False):
         if download:
             raise
         raise FileNotFoundError(
-            f"{display} not found under root={tv_root!r}: pass root= pointing at a "
-            "copy or download=True"
+            f"root: expected a directory holding {display} in torchvision's layout, got {tv_root!r}; "
+            "pass root= pointing at a copy or download=True."
         ) from exc
     return _torchvision_to_numpy(ds)
+
+
+def _torchvision_root(root):
+    """``root``, or :data:`DEFAULT_ROOT` if None, with ``~`` expanded."""
+    from . import DEFAULT_ROOT
+
+    return os.path.expanduser(os.fspath(root) if root is not None else DEFAULT_ROOT)
+
+
+def _dataset_key(name, choices):
+    """``name`` lower-cased and stripped, or a ValueError unless that is in ``choices``."""
+    key = name.lower().strip() if isinstance(name, str) else None
+    if key not in choices:
+        raise ValueError(f"name: expected one of {list(choices)} (any case), got {name!r}.")
+    return key
 
 
 # ---------------------------------------------------------------------------
@@ -441,9 +424,9 @@ def load_dataset(name, root=None, train=True, download=False):
     >>> X_train.shape, X_test.shape
     ((1257, 1, 8, 8), (540, 1, 8, 8))
     """
-    from . import DATASET_NAMES, TORCHVISION_DATASETS
+    from . import DATASET_NAMES
 
-    key = name.lower().strip() if isinstance(name, str) else name
+    key = _dataset_key(name, DATASET_NAMES)
     if key == "digits":
         from sklearn.model_selection import train_test_split
 
@@ -454,11 +437,7 @@ def load_dataset(name, root=None, train=True, download=False):
         return (X_train, y_train) if train else (X_test, y_test)
     if key in ("fashion_mnist", "fashion-mnist"):
         return load_fashion_mnist(root=root, train=train, download=download)
-    if key in TORCHVISION_DATASETS:
-        return load_torchvision_dataset(key, root=root, train=train, download=download)
-    raise ValueError(
-        f"name={name!r} is not supported: expected one of {list(DATASET_NAMES)}"
-    )
+    return load_torchvision_dataset(key, root=root, train=train, download=download)
 
 
 # ---------------------------------------------------------------------------
@@ -511,6 +490,24 @@ def _render_glyph(char, font, size, dx, dy, angle):
     return np.asarray(img, dtype=np.uint8)
 
 
+def _font_paths(fonts):
+    """The font files to draw from: ``fonts``, else those under :data:`FONT_DIR`, else ``(None,)``.
+
+    ``None`` stands for PIL's built-in default font.
+    """
+    if fonts is None:
+        from . import FONT_DIR
+
+        return _find_fonts(FONT_DIR) or (None,)
+    font_paths = tuple(os.fspath(p) for p in fonts)
+    if not font_paths:
+        raise ValueError(f"fonts: expected at least one font file, got {fonts!r}.")
+    for p in font_paths:
+        if not os.path.isfile(p):
+            raise FileNotFoundError(f"fonts: expected font files, got {p!r}, which is not a file.")
+    return font_paths
+
+
 def make_letters(n_per_letter=100, letters="ABCDEFGHIJ", size=28, random_state=None,
                  fonts=None):
     """Render a notMNIST-like letter image set from installed fonts.
@@ -556,27 +553,13 @@ def make_letters(n_per_letter=100, letters="ABCDEFGHIJ", size=28, random_state=N
     >>> bool(X.max() == 1.0 and X.min() == 0.0)
     True
     """
-    n_per_letter = _check_int(n_per_letter, "n_per_letter", minimum=1)
-    size = _check_int(size, "size", minimum=8)
+    n_per_letter = check_int("n_per_letter", n_per_letter, minimum=1)
+    size = check_int("size", size, minimum=8)
     if not isinstance(letters, str) or len(letters) == 0:
-        raise ValueError(f"letters={letters!r} is invalid: expected a non-empty string")
+        raise ValueError(f"letters: expected a non-empty string, got {letters!r}.")
     if len(set(letters)) != len(letters) or any(c.isspace() for c in letters):
-        raise ValueError(
-            f"letters={letters!r} is invalid: expected distinct, non-whitespace characters"
-        )
-    if fonts is None:
-        from . import FONT_DIR
-
-        font_paths = _find_fonts(FONT_DIR)
-    else:
-        font_paths = tuple(os.fspath(p) for p in fonts)
-        if not font_paths:
-            raise ValueError(f"fonts={fonts!r} is invalid: expected at least one font file")
-        for p in font_paths:
-            if not os.path.isfile(p):
-                raise FileNotFoundError(f"fonts contains {p!r}, which is not a file")
-    if not font_paths:
-        font_paths = (None,)  # PIL's default font
+        raise ValueError(f"letters: expected distinct, non-whitespace characters, got {letters!r}.")
+    font_paths = _font_paths(fonts)
     rng = check_random_state(random_state)
 
     n = n_per_letter * len(letters)
@@ -623,23 +606,14 @@ def make_noise_images(n, shape=(1, 28, 28), kind="uniform", random_state=None):
     >>> X.shape, X.dtype, bool(X.min() >= 0 and X.max() <= 1)
     ((4, 3, 8, 8), dtype('float32'), True)
     """
-    n = _check_int(n, "n", minimum=0)
-    try:
-        shape = tuple(shape)
-        shape = tuple(_check_int(s, "shape", minimum=1) for s in shape)
-        if len(shape) != 3:
-            raise ValueError
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"shape={shape!r} is invalid: expected a tuple (C, H, W) of positive integers"
-        ) from None
+    n = check_int("n", n, minimum=0)
+    shape = _check_image_shape(shape)
+    check_choice("kind", kind, ("uniform", "gaussian"))
     rng = check_random_state(random_state)
     if kind == "uniform":
         X = rng.uniform(0.0, 1.0, size=(n,) + shape)
-    elif kind == "gaussian":
-        X = np.clip(rng.normal(0.5, 0.25, size=(n,) + shape), 0.0, 1.0)
     else:
-        raise ValueError(f"kind={kind!r} is invalid: expected 'uniform' or 'gaussian'")
+        X = np.clip(rng.normal(0.5, 0.25, size=(n,) + shape), 0.0, 1.0)
     return X.astype(np.float32)
 
 
@@ -666,9 +640,9 @@ def _gaussian_blobs(n_samples, centers, std, rng):
 
 
 def _two_gaussians(n_samples, distance, std, random_state):
-    n_samples = _check_int(n_samples, "n_samples", minimum=2)
-    distance = _check_float(distance, "distance", minimum=0.0)
-    std = _check_float(std, "std", minimum=0.0, strict=True)
+    n_samples = check_int("n_samples", n_samples, minimum=2)
+    distance = check_float("distance", distance, minimum=0)
+    std = check_float("std", std, minimum=0, strict=True)
     rng = check_random_state(random_state)
     centers = [(-distance / 2.0, 0.0), (distance / 2.0, 0.0)]
     return _gaussian_blobs(n_samples, centers, std, rng)
@@ -770,8 +744,8 @@ def make_moons_2d(n_samples=400, noise=0.1, random_state=None):
     """
     from sklearn.datasets import make_moons
 
-    n_samples = _check_int(n_samples, "n_samples", minimum=2)
-    noise = _check_float(noise, "noise", minimum=0.0)
+    n_samples = check_int("n_samples", n_samples, minimum=2)
+    noise = check_float("noise", noise, minimum=0)
     X, y = make_moons(n_samples=n_samples, noise=noise, shuffle=True,
                       random_state=check_random_state(random_state))
     return X.astype(np.float32), y.astype(np.int64)
@@ -810,9 +784,9 @@ def make_grid_gaussians(n_samples=900, spacing=5.0, std=0.5, random_state=None):
     >>> X.shape, np.bincount(y).tolist()
     ((90, 2), [10, 10, 10, 10, 10, 10, 10, 10, 10])
     """
-    n_samples = _check_int(n_samples, "n_samples", minimum=9)
-    spacing = _check_float(spacing, "spacing", minimum=0.0, strict=True)
-    std = _check_float(std, "std", minimum=0.0, strict=True)
+    n_samples = check_int("n_samples", n_samples, minimum=9)
+    spacing = check_float("spacing", spacing, minimum=0, strict=True)
+    std = check_float("std", std, minimum=0, strict=True)
     rng = check_random_state(random_state)
     centers = [((j - 1) * spacing, (i - 1) * spacing) for i in range(3) for j in range(3)]
     return _gaussian_blobs(n_samples, centers, std, rng)
@@ -823,14 +797,60 @@ def make_grid_gaussians(n_samples=900, spacing=5.0, std=0.5, random_state=None):
 # ---------------------------------------------------------------------------
 
 
+_SPEC_FORMAT = "comma-separated non-negative ints or ranges a-b like '0-4,7'"
+
+
+def _bad_spec(spec, expected, part=None):
+    """The ValueError of :func:`parse_classes` for ``spec`` (or its part ``part``)."""
+    if part is None or part.strip() == spec.strip():
+        return ValueError(f"spec: expected {expected}, got {spec!r}.")
+    return ValueError(f"spec: expected {expected}, got {part.strip()!r} in {spec!r}.")
+
+
 def _parse_class_token(token, spec):
     token = token.strip()
     if not (token.isascii() and token.isdigit()):
-        raise ValueError(
-            f"spec={spec!r} is malformed: {token!r} is not a non-negative integer; "
-            "expected comma-separated integers or ranges like '0-4'"
-        )
+        raise _bad_spec(spec, _SPEC_FORMAT, token)
     return int(token)
+
+
+def _parse_class_string(spec):
+    """The set of classes in a string such as ``"0,2,5-7"``."""
+    if not spec.strip():
+        raise _bad_spec(spec, _SPEC_FORMAT)
+    classes = set()
+    for part in spec.split(","):
+        if "-" not in part:
+            classes.add(_parse_class_token(part, spec))
+            continue
+        bounds = part.split("-")
+        if len(bounds) != 2:
+            raise _bad_spec(spec, "a range a-b of non-negative ints a <= b", part)
+        lo = _parse_class_token(bounds[0], spec)
+        hi = _parse_class_token(bounds[1], spec)
+        if lo > hi:
+            raise _bad_spec(spec, "a range a-b with a <= b", part)
+        classes.update(range(lo, hi + 1))
+    return classes
+
+
+def _parse_class_values(spec):
+    """The set of classes in an int or a sequence of ints."""
+    if isinstance(spec, (numbers.Integral, np.integer)) and not isinstance(spec, (bool, np.bool_)):
+        values = [spec]
+    else:
+        try:
+            values = list(np.asarray(spec).reshape(-1)) if isinstance(spec, np.ndarray) else list(spec)
+        except TypeError:
+            raise ValueError(
+                f"spec: expected a string like '0-4,7', an int or a sequence of non-negative ints, got {spec!r}."
+            ) from None
+    if not values:
+        raise ValueError(f"spec: expected at least one class, got {spec!r}.")
+    for v in values:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Integral, np.integer)) or v < 0:
+            raise ValueError(f"spec: expected non-negative ints, got {v!r} in {spec!r}.")
+    return {int(v) for v in values}
 
 
 def parse_classes(spec):
@@ -866,55 +886,10 @@ def parse_classes(spec):
     >>> parse_classes("4-1")
     Traceback (most recent call last):
     ...
-    ValueError: spec='4-1' is malformed: range '4-1' is decreasing; expected a-b with a <= b
+    ValueError: spec: expected a range a-b with a <= b, got '4-1'.
     """
-    if isinstance(spec, str):
-        if not spec.strip():
-            raise ValueError(
-                f"spec={spec!r} is empty: expected comma-separated integers or "
-                "ranges like '0-4'"
-            )
-        classes = set()
-        for part in spec.split(","):
-            if "-" in part:
-                bounds = part.split("-")
-                if len(bounds) != 2:
-                    raise ValueError(
-                        f"spec={spec!r} is malformed: {part.strip()!r} is not a range; "
-                        "expected a-b with non-negative integers a <= b"
-                    )
-                lo = _parse_class_token(bounds[0], spec)
-                hi = _parse_class_token(bounds[1], spec)
-                if lo > hi:
-                    raise ValueError(
-                        f"spec={spec!r} is malformed: range {part.strip()!r} is "
-                        "decreasing; expected a-b with a <= b"
-                    )
-                classes.update(range(lo, hi + 1))
-            else:
-                classes.add(_parse_class_token(part, spec))
-        return sorted(classes)
-
-    if isinstance(spec, (numbers.Integral, np.integer)) and not isinstance(spec, (bool, np.bool_)):
-        values = [spec]
-    else:
-        try:
-            values = list(np.asarray(spec).reshape(-1)) if isinstance(spec, np.ndarray) else list(spec)
-        except TypeError:
-            raise ValueError(
-                f"spec={spec!r} is invalid: expected a string like '0-4,7' or a "
-                "sequence of non-negative integers"
-            ) from None
-    if not values:
-        raise ValueError(f"spec={spec!r} is empty: expected at least one class")
-    out = set()
-    for v in values:
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Integral, np.integer)) or v < 0:
-            raise ValueError(
-                f"spec={spec!r} is invalid: {v!r} is not a non-negative integer"
-            )
-        out.add(int(v))
-    return sorted(out)
+    classes = _parse_class_string(spec) if isinstance(spec, str) else _parse_class_values(spec)
+    return sorted(classes)
 
 
 def split_classes(X, y, in_classes):
@@ -958,39 +933,48 @@ def split_classes(X, y, in_classes):
     ([1, 2, 1, 2], [0, 3], [0, 0])
     """
     X = np.asarray(X)
-    y = np.asarray(y)
-    if y.ndim != 1:
-        raise ValueError(f"y.shape={y.shape} is invalid: expected a 1-D label array")
+    y = check_labels_1d("y", y)
     if X.shape[0] != y.shape[0]:
-        raise ValueError(
-            f"X has {X.shape[0]} samples but y has {y.shape[0]}: expected equal lengths"
-        )
+        raise ValueError(f"X: expected as many samples as y has labels ({y.shape[0]}), got {X.shape[0]}.")
     classes = parse_classes(in_classes)
-    missing = sorted(set(classes) - set(np.unique(y).tolist()))
+    present = np.unique(y).tolist()
+    missing = sorted(set(classes) - set(present))
     if missing:
         raise ValueError(
-            f"in_classes={in_classes!r} contains classes {missing} that do not occur "
-            f"in y: expected a subset of {np.unique(y).tolist()}"
+            f"in_classes: expected classes that occur in y ({present}), got {in_classes!r}, "
+            f"with {missing} not in y."
         )
     mask = np.isin(y, classes)
     return X[mask], y[mask], X[~mask], y[~mask]
 
 
-def _check_shape3(shape):
+def _check_image_shape(shape, channels=None):
+    """``shape`` as a tuple ``(C, H, W)`` of positive ints (``C`` in ``channels`` if given).
+
+    Examples
+    --------
+    >>> _check_image_shape([1, 28, 28])
+    (1, 28, 28)
+    >>> _check_image_shape((1, 0, 8))
+    Traceback (most recent call last):
+    ...
+    ValueError: shape: expected a tuple (C, H, W) of positive ints, got (1, 0, 8).
+    >>> _check_image_shape((2, 8, 8), channels=(1, 3))
+    Traceback (most recent call last):
+    ...
+    ValueError: shape: expected 1 or 3 channels (C in (C, H, W)), got (2, 8, 8).
+    """
     try:
-        shape = tuple(shape)
-        if len(shape) != 3:
+        values = tuple(shape)
+        if len(values) != 3:
             raise ValueError
-        shape = tuple(_check_int(s, "shape", minimum=1) for s in shape)
+        values = tuple(check_int("shape", s, minimum=1) for s in values)
     except (TypeError, ValueError):
-        raise ValueError(
-            f"shape={shape!r} is invalid: expected a tuple (C, H, W) of positive integers"
-        ) from None
-    if shape[0] not in (1, 3):
-        raise ValueError(
-            f"shape={shape!r} is invalid: expected 1 or 3 channels, got {shape[0]}"
-        )
-    return shape
+        raise ValueError(f"shape: expected a tuple (C, H, W) of positive ints, got {shape!r}.") from None
+    if channels is not None and values[0] not in channels:
+        allowed = " or ".join(str(c) for c in channels)
+        raise ValueError(f"shape: expected {allowed} channels (C in (C, H, W)), got {values!r}.")
+    return values
 
 
 def to_shape(X, shape, batch_size=4096):
@@ -1034,16 +1018,11 @@ def to_shape(X, shape, batch_size=4096):
     """
     X = np.asarray(X, dtype=np.float32)
     if X.ndim != 4:
-        raise ValueError(
-            f"X.shape={X.shape} is invalid: expected a 4-D image array (n, C, H, W)"
-        )
+        raise ValueError(f"X: expected a 4-D image array (n, C, H, W), got shape {X.shape}.")
     if X.shape[1] not in (1, 3):
-        raise ValueError(
-            f"X.shape={X.shape} is invalid: expected 1 or 3 channels on axis 1, "
-            f"got {X.shape[1]}"
-        )
-    c_out, h_out, w_out = _check_shape3(shape)
-    batch_size = _check_int(batch_size, "batch_size", minimum=1)
+        raise ValueError(f"X: expected 1 or 3 channels (C in (n, C, H, W)), got shape {X.shape}.")
+    c_out, h_out, w_out = _check_image_shape(shape, channels=(1, 3))
+    batch_size = check_int("batch_size", batch_size, minimum=1)
     n, c_in, h_in, w_in = X.shape
 
     if c_in == 3 and c_out == 1:
