@@ -25,28 +25,24 @@ Helpers
 """
 
 # Every public name is imported from here, ``gan_ova.datasets``; the modules
-# below it are private and split the code by layer.  The functions read the
-# constants defined at the end of this file when they are called (``from .
-# import FONT_DIR``), so assigning or monkeypatching ``gan_ova.datasets.FONT_DIR``
-# and the other constants takes effect.
-from ._loaders import (
-    _find_fonts,
-    _torchvision_to_numpy,
-    load_dataset,
-    load_digits_images,
-    load_fashion_mnist,
-    load_torchvision_dataset,
-    make_grid_gaussians,
-    make_letters,
-    make_moons_2d,
-    make_noise_images,
-    make_overlapping_gaussians,
-    make_two_gaussians,
-    parse_classes,
-    read_idx,
-    split_classes,
-    to_shape,
-)
+# below it are private and split the code by layer:
+#   _files      IDX files and torchvision data objects -> (X, y) arrays
+#   _loaders    where the real data sets are looked up, downloads, not-found errors
+#   _synthetic  letters rendered from fonts, noise images
+#   _toy        2-D toy problems
+#   _classes    class specifications and the split by class
+#   _shape      image shape checks and to_shape
+# The functions read the constants defined at the end of this file when they
+# are called (``from . import FONT_DIR``), so assigning or monkeypatching
+# ``gan_ova.datasets.FONT_DIR`` and the other constants takes effect.
+from ._classes import parse_classes, split_classes
+from ._files import _torchvision_to_numpy as _torchvision_to_numpy  # private, kept at its old path
+from ._files import read_idx
+from ._loaders import load_dataset, load_digits_images, load_fashion_mnist, load_torchvision_dataset
+from ._shape import to_shape
+from ._synthetic import _find_fonts as _find_fonts  # private, kept at its old path
+from ._synthetic import make_letters, make_noise_images
+from ._toy import make_grid_gaussians, make_moons_2d, make_overlapping_gaussians, make_two_gaussians
 
 __all__ = [
     "DATASET_NAMES",
