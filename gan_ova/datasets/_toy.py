@@ -71,26 +71,22 @@ def make_two_gaussians(n_samples=400, distance=8.0, std=1.0, random_state=None):
 def make_overlapping_gaussians(n_samples=400, distance=1.5, std=1.0, random_state=None):
     """Two overlapping isotropic Gaussian classes in 2-D (aleatoric noise).
 
-    Same as :func:`make_two_gaussians` with a smaller default ``distance``
-    so that the classes overlap.
+    The same function as :func:`make_two_gaussians`, with a smaller default
+    ``distance`` so that the classes overlap.
 
     Parameters
     ----------
-    n_samples : int, default=400
-        Total number of points (split evenly, at least 2).
     distance : float, default=1.5
-        Distance between the two class centres.
-    std : float, default=1.0
-        Standard deviation of each coordinate (> 0).
-    random_state : int, RandomState instance or None, default=None
-        Seed for reproducibility.
+        Distance between the two class centres (1.5 standard deviations by
+        default).
+    n_samples, std, random_state
+        As in :func:`make_two_gaussians`.
 
     Returns
     -------
-    X : ndarray of shape (n_samples, 2), dtype float32
-        Points, in random order.
-    y : ndarray of shape (n_samples,), dtype int64
-        Labels 0 and 1.
+    X, y
+        As in :func:`make_two_gaussians`: ``(n_samples, 2)`` float32 points
+        in random order and int64 labels 0 and 1.
 
     Examples
     --------
