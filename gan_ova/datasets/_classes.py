@@ -19,6 +19,7 @@ def _bad_spec(spec, expected, part=None):
 
 
 def _parse_class_token(token, spec):
+    """The non-negative int written as ``token``, a part of the string ``spec``."""
     token = token.strip()
     if not (token.isascii() and token.isdigit()):
         raise _bad_spec(spec, _SPEC_FORMAT, token)

@@ -2,7 +2,8 @@
 
 IDX files (the MNIST format, plain or gzip-compressed) and torchvision data set
 objects become ``X`` of shape ``(n, C, H, W)``, ``float32`` in ``[0, 1]``, and ``y``,
-``int64``. Where the files are looked up is :mod:`._loaders`' business.
+``int64``. Where the files are looked up, and when they are downloaded, is decided
+in ``_loaders``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ def _uint8_to_float(data):
     out = np.asarray(data).astype(np.float32)
     out /= 255.0
     return out
+
 
 # IDX type code -> numpy big-endian dtype
 _IDX_DTYPES = {
@@ -153,6 +155,7 @@ def _load_idx_pair(images_path, labels_path):
     X = _uint8_to_float(images)[:, None, :, :]
     y = labels.astype(np.int64)
     return X, y
+
 
 def _torchvision_to_numpy(ds):
     """Convert a torchvision MNIST/CIFAR/SVHN data set to ``(X, y)``.

@@ -84,6 +84,7 @@ def load_fashion_mnist(root=None, train=True, download=False):
         "pointing at a copy, download=True, or install the Debian package dataset-fashion-mnist."
     )
 
+
 def load_torchvision_dataset(name, root=None, train=True, download=False):
     """Load MNIST, CIFAR-10, CIFAR-100 or SVHN through torchvision.
 
@@ -161,6 +162,7 @@ def _dataset_key(name, choices):
     if key not in choices:
         raise ValueError(f"name: expected one of {list(choices)} (any case), got {name!r}.")
     return key
+
 
 def load_digits_images():
     """Load scikit-learn's 8x8 digits as a float image array.
