@@ -36,11 +36,11 @@ Helpers
 # are called (``from . import FONT_DIR``), so assigning or monkeypatching
 # ``gan_ova.datasets.FONT_DIR`` and the other constants takes effect.
 from ._classes import parse_classes, split_classes
-from ._files import _torchvision_to_numpy as _torchvision_to_numpy  # private, kept at its old path
 from ._files import read_idx
+from ._files import torchvision_to_numpy as _torchvision_to_numpy  # noqa: F401 (old private path, kept)
 from ._loaders import load_dataset, load_digits_images, load_fashion_mnist, load_torchvision_dataset
 from ._shape import to_shape
-from ._synthetic import _find_fonts as _find_fonts  # private, kept at its old path
+from ._synthetic import find_fonts as _find_fonts  # noqa: F401 (old private path, kept)
 from ._synthetic import make_letters, make_noise_images
 from ._toy import make_grid_gaussians, make_moons_2d, make_overlapping_gaussians, make_two_gaussians
 

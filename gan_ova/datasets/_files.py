@@ -124,7 +124,7 @@ def _parse_idx_header(raw, path):
     return dtype, shape, header_end
 
 
-def _find_idx(directory, stem):
+def find_idx(directory, stem):
     """Return the path of ``stem`` or ``stem.gz`` in ``directory``, or None."""
     for candidate in (stem, stem + ".gz"):
         path = os.path.join(directory, candidate)
@@ -133,7 +133,7 @@ def _find_idx(directory, stem):
     return None
 
 
-def _load_idx_pair(images_path, labels_path):
+def load_idx_pair(images_path, labels_path):
     """Read an image/label IDX pair into the package conventions."""
     images = read_idx(images_path)
     labels = read_idx(labels_path)
@@ -157,7 +157,7 @@ def _load_idx_pair(images_path, labels_path):
     return X, y
 
 
-def _torchvision_to_numpy(ds):
+def torchvision_to_numpy(ds):
     """Convert a torchvision MNIST/CIFAR/SVHN data set to ``(X, y)``.
 
     Handles ``data`` as a torch tensor or numpy array laid out

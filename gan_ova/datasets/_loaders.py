@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from ._files import _find_idx, _load_idx_pair, _torchvision_to_numpy
+from ._files import find_idx, load_idx_pair, torchvision_to_numpy
 
 
 def load_fashion_mnist(root=None, train=True, download=False):
@@ -66,16 +66,16 @@ def load_fashion_mnist(root=None, train=True, download=False):
         directories += [os.path.join(root_dir, "FashionMNIST", "raw"), root_dir]
     directories.append(DEBIAN_FASHION_MNIST_DIR)
     for directory in directories:
-        images = _find_idx(directory, f"{prefix}-images-idx3-ubyte")
-        labels = _find_idx(directory, f"{prefix}-labels-idx1-ubyte")
+        images = find_idx(directory, f"{prefix}-images-idx3-ubyte")
+        labels = find_idx(directory, f"{prefix}-labels-idx1-ubyte")
         if images is not None and labels is not None:
-            return _load_idx_pair(images, labels)
+            return load_idx_pair(images, labels)
 
     if download:
         from torchvision import datasets as tv_datasets
 
         ds = tv_datasets.FashionMNIST(_torchvision_root(root), train=bool(train), download=True)
-        return _torchvision_to_numpy(ds)
+        return torchvision_to_numpy(ds)
 
     raise FileNotFoundError(
         f"root: expected a directory holding Fashion-MNIST ({prefix}-images-idx3-ubyte[.gz] and "
@@ -146,7 +146,7 @@ def load_torchvision_dataset(name, root=None, train=True, download=False):
             f"root: expected a directory holding {display} in torchvision's layout, got {tv_root!r}; "
             "pass root= pointing at a copy or download=True."
         ) from exc
-    return _torchvision_to_numpy(ds)
+    return torchvision_to_numpy(ds)
 
 
 def _torchvision_root(root):

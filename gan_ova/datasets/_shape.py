@@ -7,18 +7,18 @@ import numpy as np
 from .._validation import check_int
 
 
-def _check_image_shape(shape, channels=None):
+def check_image_shape(shape, channels=None):
     """``shape`` as a tuple ``(C, H, W)`` of positive ints (``C`` in ``channels`` if given).
 
     Examples
     --------
-    >>> _check_image_shape([1, 28, 28])
+    >>> check_image_shape([1, 28, 28])
     (1, 28, 28)
-    >>> _check_image_shape((1, 0, 8))
+    >>> check_image_shape((1, 0, 8))
     Traceback (most recent call last):
     ...
     ValueError: shape: expected a tuple (C, H, W) of positive ints, got (1, 0, 8).
-    >>> _check_image_shape((2, 8, 8), channels=(1, 3))
+    >>> check_image_shape((2, 8, 8), channels=(1, 3))
     Traceback (most recent call last):
     ...
     ValueError: shape: expected 1 or 3 channels (C in (C, H, W)), got (2, 8, 8).
@@ -80,7 +80,7 @@ def to_shape(X, shape, batch_size=4096):
         raise ValueError(f"X: expected a 4-D image array (n, C, H, W), got shape {X.shape}.")
     if X.shape[1] not in (1, 3):
         raise ValueError(f"X: expected 1 or 3 channels (C in (n, C, H, W)), got shape {X.shape}.")
-    c_out, h_out, w_out = _check_image_shape(shape, channels=(1, 3))
+    c_out, h_out, w_out = check_image_shape(shape, channels=(1, 3))
     batch_size = check_int("batch_size", batch_size, minimum=1)
     n, c_in, h_in, w_in = X.shape
 

@@ -10,11 +10,11 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from .._validation import check_choice, check_int
-from ._shape import _check_image_shape
+from ._shape import check_image_shape
 
 
 @lru_cache(maxsize=8)
-def _find_fonts(font_dir):
+def find_fonts(font_dir):
     """Sorted usable TrueType fonts under ``font_dir`` (cached in memory)."""
     from PIL import ImageFont
 
@@ -66,7 +66,7 @@ def _font_paths(fonts):
     if fonts is None:
         from . import FONT_DIR
 
-        return _find_fonts(FONT_DIR) or (None,)
+        return find_fonts(FONT_DIR) or (None,)
     font_paths = tuple(os.fspath(p) for p in fonts)
     if not font_paths:
         raise ValueError(f"fonts: expected at least one font file, got {fonts!r}.")
@@ -175,7 +175,7 @@ def make_noise_images(n, shape=(1, 28, 28), kind="uniform", random_state=None):
     ((4, 3, 8, 8), dtype('float32'), True)
     """
     n = check_int("n", n, minimum=0)
-    shape = _check_image_shape(shape)
+    shape = check_image_shape(shape)
     check_choice("kind", kind, ("uniform", "gaussian"))
     rng = check_random_state(random_state)
     if kind == "uniform":
