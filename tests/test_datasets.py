@@ -196,7 +196,7 @@ def test_fashion_mnist_root_copy_of_gz_files(tmp_path):
 
 def test_fashion_mnist_not_found(tmp_path, monkeypatch):
     monkeypatch.setattr(ds, "DEBIAN_FASHION_MNIST_DIR", str(tmp_path / "nowhere"))
-    with pytest.raises(FileNotFoundError, match=r"^root: expected a directory holding Fashion-MNIST .*; pass root=.*download=True") as info:
+    with pytest.raises(FileNotFoundError, match=r"^root: expected a directory holding Fashion-MNIST .*: Fashion-MNIST not found; pass root=.*download=True") as info:
         load_fashion_mnist(root=tmp_path, train=False)
     assert str(tmp_path) in str(info.value)
     assert "dataset-fashion-mnist" in str(info.value)
@@ -212,7 +212,7 @@ def test_fashion_mnist_not_found(tmp_path, monkeypatch):
 ])
 def test_torchvision_missing_data_raises_filenotfound(tmp_path, name, display):
     pytest.importorskip("torchvision")
-    with pytest.raises(FileNotFoundError, match=r"^root: expected a directory holding .*, got '.*'; pass root=.*download=True") as info:
+    with pytest.raises(FileNotFoundError, match=r"^root: expected a directory holding .*, got '.*': .* not found; pass root=.*download=True") as info:
         load_torchvision_dataset(name, root=tmp_path)
     assert display in str(info.value)
     assert str(tmp_path) in str(info.value)

@@ -80,8 +80,8 @@ def load_fashion_mnist(root=None, train=True, download=False):
     raise FileNotFoundError(
         f"root: expected a directory holding Fashion-MNIST ({prefix}-images-idx3-ubyte[.gz] and "
         f"{prefix}-labels-idx1-ubyte[.gz], in it or in its FashionMNIST/raw/) or a copy in "
-        f"{DEBIAN_FASHION_MNIST_DIR}, got {None if root is None else os.fspath(root)!r}; pass root= "
-        "pointing at a copy, download=True, or install the Debian package dataset-fashion-mnist."
+        f"{DEBIAN_FASHION_MNIST_DIR}, got {None if root is None else os.fspath(root)!r}: Fashion-MNIST not found; "
+        "pass root= pointing at a copy, download=True, or install the Debian package dataset-fashion-mnist."
     )
 
 
@@ -143,7 +143,7 @@ def load_torchvision_dataset(name, root=None, train=True, download=False):
         if download:
             raise
         raise FileNotFoundError(
-            f"root: expected a directory holding {display} in torchvision's layout, got {tv_root!r}; "
+            f"root: expected a directory holding {display} in torchvision's layout, got {tv_root!r}: {display} not found; "
             "pass root= pointing at a copy or download=True."
         ) from exc
     return torchvision_to_numpy(ds)
