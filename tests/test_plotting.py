@@ -96,9 +96,19 @@ def test_missing_matplotlib_gives_install_hint(monkeypatch):
 
 def test_public_names_have_docstrings_with_examples():
     for name in plotting.__all__:
-        doc = getattr(plotting, name).__doc__
-        for section in ("Parameters", "Returns", "Examples"):
-            assert section in doc, (name, section)
+        obj = getattr(plotting, name)
+        doc = obj.__doc__
+        if isinstance(obj, type):  # a Display: documented class, and every public method with its sections
+            for section in ("Parameters", "Attributes", "Examples"):
+                assert section in doc, (name, section)
+            methods = [m for m in vars(obj) if not m.startswith("_")]
+            assert "plot" in methods and any(m.startswith("from_") for m in methods), (name, methods)
+            for method in methods:
+                for section in ("Parameters", "Returns"):
+                    assert section in getattr(obj, method).__doc__, (name, method, section)
+        else:
+            for section in ("Parameters", "Returns", "Examples"):
+                assert section in doc, (name, section)
 
 
 # ----------------------------------------------------------------------
@@ -145,12 +155,12 @@ def test_uncertainty_map_both_and_options(toy, tmp_path):
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"kind": "total"}, "kind"),
-        ({"resolution": 1}, "resolution"),
-        ({"resolution": 2.5}, "resolution"),
-        ({"padding": -0.1}, "padding"),
-        ({"n_shields": 0}, "n_shields"),
-        ({"show_shields": "yes"}, "show_shields"),
+        ({"kind": "total"}, r"kind: expected one of \['epistemic', 'aleatoric', 'both'\], got 'total'"),
+        ({"resolution": 1}, "resolution: expected a value >= 2, got 1"),
+        ({"resolution": 2.5}, "resolution: expected an int, got 2.5"),
+        ({"padding": -0.1}, "padding: expected a value >= 0, got -0.1"),
+        ({"n_shields": 0}, "n_shields: expected a value >= 1, got 0"),
+        ({"show_shields": "yes"}, "show_shields: expected True or False, got 'yes'"),
     ],
 )
 def test_uncertainty_map_bad_params(toy, kwargs, match):
@@ -165,15 +175,19 @@ def test_uncertainty_map_bad_data(toy, digits):
         plot_uncertainty_map(clf, np.c_[X, X[:, :1]], y)
     with pytest.raises(ValueError, match="X: expected 2-D feature data"):
         plot_uncertainty_map(clf, X[:, 0], y)
-    with pytest.raises(ValueError, match="y:"):
+    with pytest.raises(ValueError, match=r"y: expected a 1-D array of 160 labels \(one per row of X\), got shape \(159,\)"):
         plot_uncertainty_map(clf, X, y[:-1])
-    with pytest.raises(ValueError, match="y:"):
+    with pytest.raises(ValueError, match=rf"y: expected labels from estimator.classes_ \[0, 1\], got {(y + 5)[0]}\."):
         plot_uncertainty_map(clf, X, y + 5)
-    with pytest.raises(ValueError, match="ax"):
+    X_nan = X.copy()
+    X_nan[0, 0] = np.nan
+    with pytest.raises(ValueError, match=r"X: expected finite values, got 1 NaN or infinite value\(s\)"):
+        plot_uncertainty_map(clf, X_nan, y)
+    with pytest.raises(ValueError, match="ax: expected a sequence of two Axes for kind='both', got 1"):
         _, ax = plt.subplots()
         plot_uncertainty_map(clf, X, y, kind="both", ax=ax)
     img, X_img, y_img, _ = digits
-    with pytest.raises(ValueError, match="estimator.*2-D feature vectors"):
+    with pytest.raises(ValueError, match="estimator: expected a model fitted on 2-D feature vectors, got one fitted on 64 features"):
         plot_uncertainty_map(img, X_img[:, 0, :2, 0], y_img)
 
 
@@ -243,16 +257,16 @@ def test_shield_grid_rgb():
 
 def test_shield_grid_bad_input(digits, toy):
     clf, X, y, _ = digits
-    with pytest.raises(ValueError, match="n_per_class"):
+    with pytest.raises(ValueError, match="n_per_class: expected a value >= 1, got 0"):
         plot_shield_grid(clf, X, y, n_per_class=0)
     with pytest.raises(ValueError, match="X: expected images of shape"):
         plot_shield_grid(clf, X[:, :, :4, :4], y)
-    with pytest.raises(ValueError, match="X: flat rows need 64"):
+    with pytest.raises(ValueError, match=r"X: expected flat rows of 64 values \(images of shape \(1, 8, 8\)\), got 10"):
         plot_shield_grid(clf, X.reshape(len(X), -1)[:, :10], y)
-    with pytest.raises(ValueError, match="y:"):
+    with pytest.raises(ValueError, match="y: expected labels from estimator.classes_"):
         plot_shield_grid(clf, X, y + 10)
     toy_clf, X2, y2 = toy
-    with pytest.raises(ValueError, match="estimator.*images"):
+    with pytest.raises(ValueError, match="estimator: expected a model fitted on images, got one fitted on feature vectors"):
         plot_shield_grid(toy_clf, X2, y2)
 
 
@@ -282,13 +296,13 @@ def test_reliability_diagram(digits, tmp_path):
 
 def test_reliability_diagram_bad_input():
     proba = [[0.9, 0.1], [0.2, 0.8]]
-    with pytest.raises(ValueError, match="n_bins"):
+    with pytest.raises(ValueError, match="reliability_bins: n_bins: expected a value >= 1, got 0"):
         plot_reliability_diagram([0, 1], proba, n_bins=0)
-    with pytest.raises(ValueError, match="proba"):
+    with pytest.raises(ValueError, match="reliability_bins: proba: expected a non-empty 2-D array"):
         plot_reliability_diagram([0, 1], [0.9, 0.2])
-    with pytest.raises(ValueError, match="y_true"):
+    with pytest.raises(ValueError, match=r"reliability_bins: y_true: expected class indices in 0\.\.1 .*got 5"):
         plot_reliability_diagram([0, 5], proba)
-    with pytest.raises(ValueError, match="y_true"):
+    with pytest.raises(ValueError, match=r"reliability_bins: proba: expected the same length as y_true \(3\), got 2"):
         plot_reliability_diagram([0, 1, 1], proba)
 
 
@@ -314,7 +328,7 @@ def test_roc_curves(tmp_path):
     [
         ({}, "scores_by_name"),
         ([([0.1], [0.2])], "scores_by_name"),
-        ({"a": [0.1, 0.2, 0.3]}, r"scores_by_name: entry 'a'"),
+        ({"a": [0.1, 0.2, 0.3]}, r"scores_by_name\['a'\]: expected a pair \(scores_negative, scores_positive\), got list of length 3"),
         ({"a": [0.1, 0.2]}, r"scores_by_name\['a'\]\[0\]"),
         ({"a": ([], [0.2])}, r"scores_by_name\['a'\]\[0\]"),
         ({"a": ([0.1], [np.nan])}, r"scores_by_name\['a'\]\[1\]"),
@@ -346,11 +360,11 @@ def test_ood_roc(digits, tmp_path):
 
 def test_ood_roc_bad_sets(digits):
     clf, X, _, ood = digits
-    with pytest.raises(ValueError, match="ood_sets"):
+    with pytest.raises(ValueError, match="ood_sets: expected at least one out-of-distribution set, got none"):
         plot_ood_roc(clf, X, {})
-    with pytest.raises(ValueError, match="ood_sets.*pooled"):
+    with pytest.raises(ValueError, match="ood_sets: expected names other than 'pooled'"):
         plot_ood_roc(clf, X, {"pooled": ood["noise"]})
-    with pytest.raises(ValueError, match="ood_sets"):
+    with pytest.raises(ValueError, match=r"ood_sets: expected a dict name -> X_ood or a list/tuple of \(name, X_ood\) pairs, got ndarray"):
         plot_ood_roc(clf, X, ood["noise"])
 
 
@@ -361,12 +375,12 @@ def test_fp_roc(digits, toy, tmp_path):
     assert len(_roc_lines(ax)) == 1
     assert "accuracy" in ax.get_title()
     assert _saved(ax.figure, tmp_path)
-    with pytest.raises(ValueError, match="y:"):
+    with pytest.raises(ValueError, match="y: expected a 1-D array of"):
         plot_fp_roc(clf, X, y[:-1])
-    with pytest.raises(ValueError, match="y:"):
+    with pytest.raises(ValueError, match="y: expected labels from estimator.classes_"):
         plot_fp_roc(clf, X, y + 10)
     toy_clf, X2, _ = toy
-    with pytest.raises(ValueError, match="y: every prediction is wrong"):
+    with pytest.raises(ValueError, match="y: expected both correct and wrong predictions .*got every prediction wrong"):
         plot_fp_roc(toy_clf, X2, 1 - toy_clf.predict(X2))
 
 
@@ -387,11 +401,11 @@ def test_score_histograms(digits, tmp_path):
 
 def test_score_histograms_bad_input(digits):
     clf, X, _, ood = digits
-    with pytest.raises(ValueError, match="score"):
+    with pytest.raises(ValueError, match=r"score: expected one of \['epistemic', 'aleatoric'\], got 'total'"):
         plot_score_histograms(clf, X, ood, score="total")
-    with pytest.raises(ValueError, match="bins"):
+    with pytest.raises(ValueError, match="bins: expected a value >= 1, got 0"):
         plot_score_histograms(clf, X, ood, bins=0)
-    with pytest.raises(ValueError, match="ood_sets"):
+    with pytest.raises(ValueError, match=r"ood_sets: expected unique names, got duplicates \['a'\]"):
         plot_score_histograms(clf, X, [("a", ood["noise"]), ("a", ood["noise"])])
 
 
@@ -433,7 +447,7 @@ def test_training_curves_without_history():
     class NoHistory(_FakeColourModel):
         pass
 
-    with pytest.raises(ValueError, match="estimator.*no training history"):
+    with pytest.raises(ValueError, match=r"estimator: expected a training history \(autoencoder_, shielding_net_ or net_ .*got none in NoHistory"):
         plot_training_curves(NoHistory())
 
 
