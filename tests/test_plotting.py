@@ -454,3 +454,198 @@ def test_training_curves_without_history():
 def test_unfitted_estimator():
     with pytest.raises(Exception, match="not fitted"):
         plot_training_curves(GANShieldedOvAClassifier())
+
+
+# ----------------------------------------------------------------------
+# Display objects: compute (checked numerically on constructed inputs), then draw
+# ----------------------------------------------------------------------
+class _FakePlaneModel:
+    """A fitted-looking 2-D model whose uncertainties are known functions of the input."""
+
+    classes_ = np.array(["a", "b"])
+    n_features_in_ = 2
+
+    def predict_uncertainty(self, X):
+        from sklearn.utils import Bunch
+
+        X = np.asarray(X, dtype=float)
+        proba = np.column_stack([X[:, 0] < 0, X[:, 0] >= 0]).astype(float)
+        return Bunch(epistemic=np.clip(np.abs(X[:, 0]) / 10, 0, 1), aleatoric=np.clip(np.abs(X[:, 1]) / 10, 0, 1),
+                     proba=proba)
+
+    def sample_out_of_class(self, n_per_class, random_state=None):
+        X = np.repeat([[5.0, 5.0], [-5.0, -5.0]], n_per_class, axis=0)
+        return X, np.repeat(self.classes_, n_per_class)
+
+
+def test_uncertainty_map_display_compute_and_draw():
+    X = np.array([[-2.0, 0.0], [2.0, 4.0], [0.0, 1.0]])
+    y = np.array(["a", "b", "a"])
+    display = plotting.UncertaintyMapDisplay.from_estimator(_FakePlaneModel(), X, y, kind="both", resolution=5,
+                                                            padding=0.5, n_shields=3)
+    # extent 4 x 4 plus half of it on each side
+    np.testing.assert_allclose(display.x_grid, np.linspace(-4, 4, 5))
+    np.testing.assert_allclose(display.y_grid, np.linspace(-2, 6, 5))
+    assert list(display.uncertainty) == ["epistemic", "aleatoric"]
+    xx, yy = np.meshgrid(display.x_grid, display.y_grid)
+    np.testing.assert_allclose(display.uncertainty["epistemic"], np.abs(xx) / 10, atol=1e-6)
+    np.testing.assert_allclose(display.uncertainty["aleatoric"], np.abs(yy) / 10, atol=1e-6)
+    assert display.shields[0].shape == (6, 2) and list(display.shields[1]) == ["a"] * 3 + ["b"] * 3
+    assert display.plot() is display
+    assert isinstance(display.figure_, Figure) and len(display.axes_) == 2 and display.ax_ is display.axes_[0]
+    np.testing.assert_allclose(display.ax_.images[0].get_array(), display.uncertainty["epistemic"])
+    single = plotting.UncertaintyMapDisplay.from_estimator(_FakePlaneModel(), X, y, resolution=4, show_shields=False)
+    assert list(single.uncertainty) == ["epistemic"] and single.shields is None
+    assert isinstance(single.plot().ax_, Axes) and len(single.ax_.collections) == 2
+    assert "UncertaintyMapDisplay(" in repr(single)
+
+
+def test_shield_grid_display_compute():
+    model = _FakeColourModel()
+    X = np.random.RandomState(1).randint(0, 256, size=(6, 3, 8, 8)).astype(np.uint8)
+    y = np.array(["cat", "dog", "cat", "cat", "dog", "dog"])
+    display = plotting.ShieldGridDisplay.from_estimator(model, X, y, n_per_class=2)
+    np.testing.assert_allclose(display.real_images, np.moveaxis(X, 1, -1) / 255.0, atol=1e-6)
+    assert list(display.real_labels) == list(y) and list(display.classes) == ["cat", "dog"]
+    X_gen, y_gen = model.sample_out_of_class(2)
+    np.testing.assert_allclose(display.generated_images, np.moveaxis(X_gen, 1, -1) / 255.0, atol=1e-6)
+    assert list(display.generated_labels) == list(y_gen) and display.n_per_class == 2
+    fig = display.plot().figure_
+    assert len(_images(fig)) == 2 * 2 * 2
+
+
+def _diagnostics():
+    from sklearn.utils import Bunch
+
+    # class 0: three codes on a line in the first two coordinates (third is 0); class 1: a single code
+    real = np.array([[0.0, 0.0, 0.0], [3.0, 4.0, 0.0], [6.0, 8.0, 0.0], [1.0, 1.0, 1.0]])
+    return Bunch(real_codes=real, real_labels=np.array([0, 0, 0, 1]),
+                 shield_codes=np.array([[0.0, 5.0, 0.0]]), shield_labels=np.array([0]),
+                 real_spacings=[np.array([5.0, 5.0, 5.0]), np.array([0.0])], shield_distances=[np.array([4.0]),
+                                                                                               np.array([])],
+                 distance_ratio=np.array([0.8, np.nan]), own_head_p=np.array([0.3, np.nan]),
+                 reconstruction_head_p=np.array([0.9, 0.8]))
+
+
+def test_shield_diagnostics_display_compute():
+    d = _diagnostics()
+    display = plotting.ShieldDiagnosticsDisplay.from_diagnostics(d, classes=np.array(["x", "y"]))
+    real, shields = display.projections[0]
+    assert real.shape == (3, 2) and shields.shape == (1, 2)
+    # the projection on the two principal axes keeps all distances of planar points
+    pts, proj = np.vstack([d.real_codes[:3], d.shield_codes]), np.vstack([real, shields])
+    dist = lambda a: np.linalg.norm(a[:, None] - a[None], axis=-1)  # noqa: E731
+    np.testing.assert_allclose(dist(proj), dist(pts), atol=1e-9)
+    assert display.projections[1] is None  # a single point cannot be projected
+    np.testing.assert_allclose(display.distance_ratio, [0.8, np.nan])
+    assert len(display.plot().figure_.axes) == 4
+    one = plotting.ShieldDiagnosticsDisplay.from_diagnostics(d, classes=np.array(["x", "y"]), max_classes=1)
+    assert len(one.projections) == 1 and one.own_head_p.tolist() == [0.3]
+    with pytest.raises(ValueError, match="max_classes: expected a value >= 1, got 0"):
+        plotting.ShieldDiagnosticsDisplay.from_diagnostics(d, classes=np.array(["x", "y"]), max_classes=0)
+
+
+def test_reliability_diagram_display_compute_and_draw():
+    proba = [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]]
+    display = plotting.ReliabilityDiagramDisplay.from_predictions([0, 0, 0, 1], proba, n_bins=4)
+    np.testing.assert_allclose(display.bin_edges, [0, 0.25, 0.5, 0.75, 1])
+    np.testing.assert_array_equal(display.counts, [0, 0, 2, 2])
+    np.testing.assert_allclose(display.accuracy, [np.nan, np.nan, 1.0, 0.5])
+    np.testing.assert_allclose(display.confidence, [np.nan, np.nan, 0.65, 0.85])
+    assert display.ece == pytest.approx(0.35)
+    ax = display.plot().ax_
+    assert [p.get_height() for p in ax.containers[0].patches] == pytest.approx([0, 0, 1.0, 0.5])
+    assert [p.get_height() for p in ax.containers[1].patches] == pytest.approx([-0.35, 0.35])
+    assert display.figure_ is ax.figure
+
+
+def test_roc_curves_display_from_scores():
+    from sklearn.metrics import roc_curve
+
+    neg, pos = [0.1, 0.4, 0.35], [0.8, 0.3]
+    display = plotting.RocCurvesDisplay.from_scores({"toy": (neg, pos)}, title="t")
+    fpr, tpr, _ = roc_curve([0, 0, 0, 1, 1], neg + pos)
+    np.testing.assert_allclose(display.fpr[0], fpr)
+    np.testing.assert_allclose(display.tpr[0], tpr)
+    assert display.roc_auc == [pytest.approx(4 / 6)] and display.names == ["toy"] and display.title == "t"
+    ax = display.plot().ax_
+    np.testing.assert_allclose(_roc_lines(ax)[0].get_xdata(), fpr)
+    assert ax.get_title() == "t"
+
+
+def test_roc_curves_display_from_estimator():
+    model = _FakePlaneModel()
+    X_in = np.array([[0.5, 0.0], [-1.0, 0.0], [2.0, 0.0]])  # epistemic 0.05, 0.1, 0.2
+    far, near = np.array([[9.0, 0.0]]), np.array([[-1.5, 0.0]])  # 0.9 and 0.15
+    display = plotting.RocCurvesDisplay.from_ood_sets(model, X_in, {"far": far, "near": near})
+    assert display.names == ["far", "near", "pooled"]
+    assert display.roc_auc == pytest.approx([1.0, 2 / 3, 5 / 6])
+    # misclassification: predicted "a" for x < 0; true labels make the two points with |y| = 5 wrong
+    X = np.array([[-1.0, 5.0], [1.0, 1.0], [-1.0, 0.5], [1.0, -5.0]])
+    y = np.array(["b", "b", "a", "a"])
+    fp = plotting.RocCurvesDisplay.from_misclassifications(model, X, y)
+    assert fp.names == ["misclassified (2) vs correct (2)"] and fp.roc_auc == [1.0]
+    assert "accuracy 0.500" in fp.title
+
+
+def test_score_histograms_display_compute():
+    display = plotting.ScoreHistogramsDisplay.from_scores({"in": [0.0, 0.1, 0.2, 0.4], "out": [0.35, 0.4]}, bins=4,
+                                                          score="aleatoric")
+    np.testing.assert_allclose(display.bin_edges, [0.0, 0.1, 0.2, 0.3, 0.4])
+    for scores, density in zip(display.scores, display.densities):
+        np.testing.assert_allclose(density, np.histogram(scores, bins=display.bin_edges, density=True)[0])
+        assert np.sum(density * 0.1) == pytest.approx(1.0)
+    np.testing.assert_allclose(display.densities[1], [0, 0, 0, 10.0])
+    ax = display.plot().ax_
+    assert len(ax.patches) == 2 and "aleatoric" in ax.get_xlabel()
+    # constant scores: the range is widened so that the bins have a width
+    flat = plotting.ScoreHistogramsDisplay.from_scores({"in": [0.5, 0.5]}, bins=2)
+    np.testing.assert_allclose(flat.bin_edges, [0.49, 0.5, 0.51])
+    from_model = plotting.ScoreHistogramsDisplay.from_estimator(_FakePlaneModel(), [[1.0, 0.0], [3.0, 0.0]],
+                                                                [("far", [[9.0, 0.0]])], bins=2)
+    assert from_model.names == ["in-distribution", "far"]
+    np.testing.assert_allclose(from_model.scores[0], [0.1, 0.3])
+    with pytest.raises(ValueError, match=r"scores_by_name\['in'\]: expected finite scores"):
+        plotting.ScoreHistogramsDisplay.from_scores({"in": [np.nan]})
+
+
+def test_training_curves_display_from_history():
+    history = [
+        {"epoch": 1, "critic_loss": -1.0, "generator_loss": 0.5, "regularizer": 2.0, "train_loss": 0.9,
+         "valid_loss": 1.1, "valid_acc": 0.5},
+        {"epoch": 2, "critic_loss": -0.5, "generator_loss": 0.4, "regularizer": 1.0, "train_loss": 0.7,
+         "valid_loss": None, "valid_acc": 0.75},
+    ]
+    ae = [{"train_loss": 0.3}, {"train_loss": 0.2}, {"train_loss": 0.1}]  # no "epoch": positions from 1
+    display = plotting.TrainingCurvesDisplay.from_history(history, ae, best_epoch=2)
+    titles = [p.title for p in display.panels]
+    assert titles == ["stage 1: autoencoder", "stage 2: critic", "stage 2: generator", "stage 2: classifier",
+                      "validation accuracy"]
+    epochs, values, label, _ = display.panels[0].lines[0]
+    assert epochs.tolist() == [1, 2, 3] and values.tolist() == [0.3, 0.2, 0.1] and label == "train"
+    generator = display.panels[2]
+    assert [line[2] for line in generator.lines] == ["generator loss"]
+    assert generator.right[1].tolist() == [2.0, 1.0] and generator.right[3] == {"color": "C1"}
+    valid = display.panels[3].lines[1]
+    assert valid[0].tolist() == [1] and valid[1].tolist() == [1.1]  # the None entry is skipped
+    fig = display.plot().figure_
+    acc_ax = [ax for ax in fig.axes if ax.get_title() == "validation accuracy"][0]
+    assert any(line.get_label() == "kept (epoch 2)" for line in acc_ax.get_lines())
+    single = plotting.TrainingCurvesDisplay.from_history([{"train_loss": 1.0}])
+    assert [p.title for p in single.panels] == ["classifier"] and single.panels[0].ylabel == "loss"
+    with pytest.raises(ValueError, match="history: expected a training history"):
+        plotting.TrainingCurvesDisplay.from_history([{"dur": 1.0}])
+
+
+def test_training_curves_display_from_estimator():
+    class Net:
+        history = [{"epoch": 1, "train_loss": 0.5, "valid_acc": 0.9}]
+
+    class Fitted:
+        classes_ = np.array([0, 1])
+        net_ = Net()
+        best_epoch_ = 1
+
+    display = plotting.TrainingCurvesDisplay.from_estimator(Fitted())
+    assert [p.title for p in display.panels] == ["classifier", "validation accuracy"]
+    assert display.best_epoch == 1
