@@ -5,6 +5,7 @@ that check arrays on behalf of a public function may prefix the message with
 that function's name (``"roc_auc_ood: epistemic_in: expected ..."``).
 """
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -16,6 +17,8 @@ __all__ = [
     "check_int",
     "check_labels_1d",
     "check_number",
+    "check_ood_sets",
+    "check_proba_2d",
     "check_scores_1d",
 ]
 
@@ -149,6 +152,28 @@ def check_labels_1d(name, values, func=None):
     return arr
 
 
+def _as_float(pre, name, values, expected):
+    """``values`` as a float array, or a ValueError saying they are not ``expected``."""
+    try:
+        return np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{pre}{name}: expected {expected}, got values that cannot be converted to float ({exc})."
+        ) from None
+
+
+def _check_finite(pre, name, arr, what):
+    """Raise a ValueError naming ``name`` and the first non-finite entry of ``arr``."""
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        first = np.argwhere(bad)[0]
+        where = int(first[0]) if arr.ndim == 1 else tuple(int(i) for i in first)
+        raise ValueError(
+            f"{pre}{name}: expected finite {what}, got {int(bad.sum())} non-finite value(s) (NaN or inf) "
+            f"out of {arr.size}, e.g. {float(arr[bad][0])!r} at index {where}."
+        )
+
+
 def check_scores_1d(name, values, func=None, allow_empty=False):
     """``values`` as a finite 1-D float array, or a ValueError naming ``name``.
 
@@ -162,22 +187,97 @@ def check_scores_1d(name, values, func=None, allow_empty=False):
     ValueError: roc_auc_ood: epistemic: expected finite scores, got 1 non-finite value(s) (NaN or inf) out of 2, e.g. nan at index 1.
     """
     pre = _prefix(func)
-    try:
-        arr = np.asarray(values, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"{pre}{name}: expected a 1-D array of real-valued scores, got values that cannot be "
-            f"converted to float ({exc})."
-        ) from None
+    arr = _as_float(pre, name, values, "a 1-D array of real-valued scores")
     if arr.ndim != 1:
         raise ValueError(f"{pre}{name}: expected a 1-D array of scores of shape (n,), got an array of shape {arr.shape}.")
     if arr.shape[0] == 0 and not allow_empty:
         raise ValueError(f"{pre}{name}: expected a non-empty 1-D array of scores, got 0 scores.")
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        raise ValueError(
-            f"{pre}{name}: expected finite scores, got {int(bad.sum())} non-finite value(s) (NaN or inf) "
-            f"out of {arr.shape[0]}, e.g. {float(arr[bad][0])!r} at index {int(np.flatnonzero(bad)[0])}."
-        )
+    _check_finite(pre, name, arr, "scores")
     return arr
 
+
+def check_proba_2d(name, values, func=None, atol=1e-6):
+    """``values`` as a non-empty 2-D array of probabilities in [0, 1], or a ValueError naming ``name``.
+
+    Values overshooting [0, 1] by at most ``atol`` (float round-off, e.g. a
+    float32 softmax giving 1.0000001) are clipped.
+
+    Examples
+    --------
+    >>> check_proba_2d("proba", [[0.9, 0.1], [0.2, 1.0000001]])
+    array([[0.9, 0.1],
+           [0.2, 1. ]])
+    >>> check_proba_2d("proba", [[1.5, -0.5]], func="expected_calibration_error")
+    Traceback (most recent call last):
+    ...
+    ValueError: expected_calibration_error: proba: expected probabilities in [0, 1], got values in [-0.5, 1.5].
+    """
+    pre = _prefix(func)
+    arr = _as_float(pre, name, values, "a 2-D array of probabilities")
+    if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(
+            f"{pre}{name}: expected a non-empty 2-D array of probabilities of shape (n, K), "
+            f"got an array of shape {arr.shape}."
+        )
+    _check_finite(pre, name, arr, "probabilities")
+    lo, hi = float(arr.min()), float(arr.max())
+    if lo < -atol or hi > 1.0 + atol:
+        raise ValueError(f"{pre}{name}: expected probabilities in [0, 1], got values in [{lo!r}, {hi!r}].")
+    return np.clip(arr, 0.0, 1.0)
+
+
+def _ood_pairs(pre, ood_sets):
+    """The (name, X) pairs of a dict or list/tuple, before their names are checked."""
+    if isinstance(ood_sets, Mapping):
+        return list(ood_sets.items())
+    if not isinstance(ood_sets, (list, tuple)):
+        raise ValueError(
+            f"{pre}ood_sets: expected a dict name -> X_ood or a list/tuple of (name, X_ood) pairs, "
+            f"got {type(ood_sets).__name__}."
+        )
+    for k, item in enumerate(ood_sets):
+        if not (isinstance(item, (list, tuple)) and len(item) == 2):
+            raise ValueError(
+                f"{pre}ood_sets: expected (name, X_ood) pairs in the list/tuple, "
+                f"got {type(item).__name__} at position {k}."
+            )
+    return [(name, X) for name, X in ood_sets]
+
+
+def check_ood_sets(ood_sets, func=None, allow_empty=True):
+    """Out-of-distribution sets as a list of ``(name, X)`` pairs, or a ValueError.
+
+    ``ood_sets`` is a dict name -> X or a list/tuple of ``(name, X)`` pairs
+    (``None`` counts as empty). Names must be unique, non-empty strings other
+    than ``"pooled"``, which is reserved for all sets together.
+
+    Examples
+    --------
+    >>> check_ood_sets({"noise": [[0.0]]})
+    [('noise', [[0.0]])]
+    >>> check_ood_sets([("a", 1), ("a", 2)], func="evaluate")
+    Traceback (most recent call last):
+    ...
+    ValueError: evaluate: ood_sets: expected unique names, got duplicates ['a'].
+    >>> check_ood_sets(None, allow_empty=False)
+    Traceback (most recent call last):
+    ...
+    ValueError: ood_sets: expected at least one out-of-distribution set, got none.
+    """
+    pre = _prefix(func)
+    items = [] if ood_sets is None else _ood_pairs(pre, ood_sets)
+    if not items and not allow_empty:
+        raise ValueError(f"{pre}ood_sets: expected at least one out-of-distribution set, got none.")
+    names = [name for name, _ in items]
+    for name in names:
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"{pre}ood_sets: expected non-empty strings as names, got {name!r}.")
+    if "pooled" in names:
+        raise ValueError(
+            f"{pre}ood_sets: expected names other than 'pooled' (reserved for all OoD sets together), "
+            "got 'pooled'; rename that set."
+        )
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"{pre}ood_sets: expected unique names, got duplicates {dupes}.")
+    return items

@@ -15,8 +15,9 @@ in-distribution data as positive and use the negated score ``-epistemic``.
 
 Inputs are validated strictly: shape mismatches, empty inputs, NaN or infinite
 scores and single-class detection problems raise :class:`ValueError` with a
-message naming the function, the parameter, the offending value and what was
-expected, instead of silently returning a meaningless number.
+message ``"<function>: <parameter>: expected ..., got ...."`` naming the
+function, the parameter, what was expected and the offending value, instead
+of silently returning a meaningless number.
 
 Functions
 ---------
@@ -28,19 +29,23 @@ fp_detection_auroc
     AUROC for separating misclassified from correct predictions ("AUROC S/F").
 ood_auroc, aupr_in, aupr_out, fpr_at_95_tpr
     Out-of-distribution detection from epistemic scores.
+reliability_bins
+    Accuracy and mean confidence per confidence bin: the numbers behind
+    :func:`expected_calibration_error` and the reliability diagram.
 evaluate
     All of the above for a fitted estimator exposing ``classes_``,
     ``predict_proba`` and ``predict_uncertainty``.
 """
 
-from collections.abc import Mapping
-
+import numbers
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
+from sklearn.utils import Bunch
 
-from ._validation import check_labels_1d, check_scores_1d
+from ._validation import check_labels_1d, check_number, check_ood_sets, check_proba_2d, check_scores_1d
 
 __all__ = [
     "accuracy",
@@ -50,6 +55,7 @@ __all__ = [
     "aupr_in",
     "aupr_out",
     "fpr_at_95_tpr",
+    "reliability_bins",
     "evaluate",
 ]
 
@@ -66,8 +72,7 @@ _PROBA_ATOL = 1e-6
 def _same_length(func, name_a, a, name_b, b):
     if a.shape[0] != b.shape[0]:
         raise ValueError(
-            f"{func}: {name_a} and {name_b} must have the same length, "
-            f"got {a.shape[0]} and {b.shape[0]}"
+            f"{func}: {name_b}: expected the same length as {name_a} ({a.shape[0]}), got {b.shape[0]}."
         )
 
 
@@ -77,20 +82,13 @@ def _ood_scores(func, epistemic_in, epistemic_out):
     s_out = check_scores_1d("epistemic_out", epistemic_out, func=func, allow_empty=True)
     if s_in.shape[0] == 0 or s_out.shape[0] == 0:
         if s_in.shape[0] == 0 and s_out.shape[0] == 0:
-            got = "no scores at all (epistemic_in and epistemic_out are empty)"
+            name, got = "epistemic_in, epistemic_out", "no scores at all (epistemic_in and epistemic_out are empty)"
         elif s_out.shape[0] == 0:
-            got = (
-                f"only {s_in.shape[0]} in-distribution score(s) "
-                "(epistemic_out is empty)"
-            )
+            name, got = "epistemic_out", f"only {s_in.shape[0]} in-distribution score(s) (epistemic_out is empty)"
         else:
-            got = (
-                f"only {s_out.shape[0]} out-of-distribution score(s) "
-                "(epistemic_in is empty)"
-            )
+            name, got = "epistemic_in", f"only {s_out.shape[0]} out-of-distribution score(s) (epistemic_in is empty)"
         raise ValueError(
-            f"{func}: needs both in-distribution and out-of-distribution "
-            f"examples, got {got}"
+            f"{func}: {name}: expected both in-distribution and out-of-distribution scores, got {got}."
         )
     is_in = np.concatenate(
         [np.ones(s_in.shape[0], dtype=int), np.zeros(s_out.shape[0], dtype=int)]
@@ -149,16 +147,14 @@ def _class_indices(func, name, y, n_classes):
         idx = y.astype(np.int64)
     else:
         raise ValueError(
-            f"{func}: {name} must contain integer class indices 0..K-1 aligned "
-            f"with the columns of proba, got dtype {y.dtype} "
-            f"(first value {y[0]!r})"
+            f"{func}: {name}: expected integer class indices 0..K-1 aligned with the columns of proba, "
+            f"got dtype {y.dtype} (first value {y[:1].tolist()[0]!r})."
         )
     bad = (idx < 0) | (idx >= n_classes)
     if bad.any():
         raise ValueError(
-            f"{func}: {name} must contain class indices in 0..{n_classes - 1} "
-            f"(proba has {n_classes} columns), got {idx[bad][0]!r} at index "
-            f"{int(np.flatnonzero(bad)[0])}"
+            f"{func}: {name}: expected class indices in 0..{n_classes - 1} (proba has {n_classes} columns), "
+            f"got {int(idx[bad][0])} at index {int(np.flatnonzero(bad)[0])}."
         )
     return idx
 
@@ -219,44 +215,17 @@ def expected_calibration_error(y_true, proba, n_bins=15):
     >>> round(expected_calibration_error([0, 0, 0, 1], proba, n_bins=1), 6)
     0.0
     """
-    func = "expected_calibration_error"
-    if isinstance(n_bins, (bool, np.bool_)) or not isinstance(
-        n_bins, (int, np.integer)
-    ):
-        raise ValueError(
-            f"{func}: n_bins must be an integer >= 1, got {n_bins!r} "
-            f"of type {type(n_bins).__name__}"
-        )
-    if n_bins < 1:
-        raise ValueError(f"{func}: n_bins must be an integer >= 1, got {n_bins!r}")
+    sums = _bin_sums("expected_calibration_error", y_true, proba, n_bins)
+    # sum_b |B_b|/n * |acc_b - conf_b| == sum_b |sum_acc_b - sum_conf_b| / n
+    ece = np.abs(sums.sum_acc - sums.sum_conf)[sums.counts > 0].sum() / sums.n
+    return float(min(max(ece, 0.0), 1.0))
+
+
+def _bin_sums(func, y_true, proba, n_bins):
+    """Validate the inputs; per confidence bin: count, summed confidence and summed correctness."""
+    check_number(f"{func}: n_bins", n_bins, low=1, integer=True)
     n_bins = int(n_bins)
-
-    try:
-        p = np.asarray(proba, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"{func}: proba must be a 2-D array of probabilities, got values "
-            f"that cannot be converted to float ({exc})"
-        ) from None
-    if p.ndim != 2 or p.shape[0] == 0 or p.shape[1] == 0:
-        raise ValueError(
-            f"{func}: proba must be a non-empty 2-D array of shape (n, K), "
-            f"got an array of shape {p.shape}"
-        )
-    if not np.all(np.isfinite(p)):
-        bad = ~np.isfinite(p)
-        raise ValueError(
-            f"{func}: proba contains {int(bad.sum())} non-finite value(s) "
-            f"(NaN or inf); probabilities must be finite"
-        )
-    lo, hi = float(p.min()), float(p.max())
-    if lo < -_PROBA_ATOL or hi > 1.0 + _PROBA_ATOL:
-        raise ValueError(
-            f"{func}: proba must contain probabilities in [0, 1], got values "
-            f"in [{lo!r}, {hi!r}]"
-        )
-    p = np.clip(p, 0.0, 1.0)
-
+    p = check_proba_2d("proba", proba, func=func, atol=_PROBA_ATOL)
     y = _class_indices(func, "y_true", y_true, p.shape[1])
     _same_length(func, "y_true", y, "proba", p)
 
@@ -266,14 +235,71 @@ def expected_calibration_error(y_true, proba, n_bins=15):
     # right=True: bin i (1-based from digitize) holds edges[i-1] < c <= edges[i];
     # c == 0 gives 0 and is moved into the first bin.
     bins = np.clip(np.digitize(conf, edges[1:-1], right=True), 0, n_bins - 1)
+    return Bunch(
+        n=conf.shape[0],
+        edges=edges,
+        counts=np.bincount(bins, minlength=n_bins),
+        sum_conf=np.bincount(bins, weights=conf, minlength=n_bins),
+        sum_acc=np.bincount(bins, weights=correct, minlength=n_bins),
+    )
 
-    n = conf.shape[0]
-    counts = np.bincount(bins, minlength=n_bins)
-    sum_conf = np.bincount(bins, weights=conf, minlength=n_bins)
-    sum_acc = np.bincount(bins, weights=correct, minlength=n_bins)
-    # sum_b |B_b|/n * |acc_b - conf_b| == sum_b |sum_acc_b - sum_conf_b| / n
-    ece = np.abs(sum_acc - sum_conf)[counts > 0].sum() / n
-    return float(min(max(ece, 0.0), 1.0))
+
+def reliability_bins(y_true, proba, n_bins=15):
+    r"""Accuracy and mean confidence per confidence bin (the reliability diagram's numbers).
+
+    The binning is that of :func:`expected_calibration_error`: confidences
+    :math:`c_i = \max_k p_{ik}` in ``n_bins`` equal-width bins over
+    ``[0, 1]``, bin ``b`` covering :math:`(b/M, (b+1)/M]`, the first one
+    also containing 0.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        Integer class indices ``0..K-1`` aligned with the columns of ``proba``.
+    proba : array-like of shape (n, K)
+        Predicted class probabilities in ``[0, 1]``.
+    n_bins : int, default=15
+        Number of equal-width confidence bins, ``>= 1``.
+
+    Returns
+    -------
+    sklearn.utils.Bunch
+        ``bin_edges`` (``n_bins + 1``,), ``counts`` (``n_bins``,) examples per
+        bin, ``accuracy`` and ``confidence`` (``n_bins``,) the fraction of
+        correct predictions and the mean confidence in each bin (NaN for an
+        empty bin), and ``ece``, :func:`expected_calibration_error`.
+
+    Raises
+    ------
+    ValueError
+        On invalid inputs, as :func:`expected_calibration_error`.
+
+    Examples
+    --------
+    >>> proba = [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]]
+    >>> bins = reliability_bins([0, 0, 0, 1], proba, n_bins=4)
+    >>> bins.counts
+    array([0, 0, 2, 2])
+    >>> bins.accuracy
+    array([nan, nan, 1. , 0.5])
+    >>> bins.confidence.round(3)
+    array([ nan,  nan, 0.65, 0.85])
+    >>> round(bins.ece, 6)
+    0.35
+    """
+    sums = _bin_sums("reliability_bins", y_true, proba, n_bins)
+    used = sums.counts > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        accuracy = np.where(used, sums.sum_acc / sums.counts, np.nan)
+        confidence = np.where(used, sums.sum_conf / sums.counts, np.nan)
+    ece = np.abs(sums.sum_acc - sums.sum_conf)[used].sum() / sums.n
+    return Bunch(
+        bin_edges=sums.edges,
+        counts=sums.counts,
+        accuracy=accuracy,
+        confidence=confidence,
+        ece=float(min(max(ece, 0.0), 1.0)),
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -334,9 +360,8 @@ def fp_detection_auroc(y_true, y_pred, aleatoric):
     if n_wrong == 0 or n_wrong == wrong.shape[0]:
         which = "correct" if n_wrong == 0 else "misclassified"
         raise ValueError(
-            f"{func}: needs both correctly classified and misclassified "
-            f"examples (y_pred vs y_true), got only {which} ones "
-            f"({wrong.shape[0]} of {wrong.shape[0]})"
+            f"{func}: y_pred: expected both correctly classified and misclassified examples "
+            f"(y_pred vs y_true), got only {which} ones ({wrong.shape[0]} of {wrong.shape[0]})."
         )
     return float(roc_auc_score(wrong, score))
 
@@ -518,15 +543,12 @@ def fpr_at_95_tpr(epistemic_in, epistemic_out, tpr=0.95):
     0.5
     """
     func = "fpr_at_95_tpr"
-    if isinstance(tpr, (bool, np.bool_)) or not isinstance(
-        tpr, (int, float, np.integer, np.floating)
+    if (
+        isinstance(tpr, (bool, np.bool_))
+        or not isinstance(tpr, numbers.Real)
+        or not (0.0 < float(tpr) <= 1.0)
     ):
-        raise ValueError(
-            f"{func}: tpr must be a real number with 0 < tpr <= 1, "
-            f"got {tpr!r} of type {type(tpr).__name__}"
-        )
-    if not (0.0 < float(tpr) <= 1.0):
-        raise ValueError(f"{func}: tpr must satisfy 0 < tpr <= 1, got {tpr!r}")
+        raise ValueError(f"{func}: tpr: expected a number with 0 < tpr <= 1, got {tpr!r}.")
     is_in, scores = _ood_scores(func, epistemic_in, epistemic_out)
     fprs, tprs, _ = roc_curve(is_in, -scores, drop_intermediate=False)
     # tprs is non-decreasing and ends at 1.0, so a match always exists.
@@ -540,64 +562,23 @@ def fpr_at_95_tpr(epistemic_in, epistemic_out, tpr=0.95):
 def _get_uncertainty(estimator, X, what):
     """Call ``predict_uncertainty`` and return (aleatoric, epistemic)."""
     func = "evaluate"
+    call = f"estimator.predict_uncertainty({what})"
     unc = estimator.predict_uncertainty(X)
     if not isinstance(unc, Mapping) and not hasattr(unc, "keys"):
         raise ValueError(
-            f"{func}: estimator.predict_uncertainty({what}) must return a "
-            f"mapping with keys 'aleatoric' and 'epistemic', got "
-            f"{type(unc).__name__}"
+            f"{func}: {call}: expected a mapping with keys 'aleatoric' and 'epistemic', got {type(unc).__name__}."
         )
     missing = [k for k in ("aleatoric", "epistemic") if k not in unc]
     if missing:
         raise ValueError(
-            f"{func}: estimator.predict_uncertainty({what}) must return keys "
-            f"'aleatoric' and 'epistemic', missing {missing} "
-            f"(got keys {sorted(map(str, unc.keys()))})"
+            f"{func}: {call}: expected keys 'aleatoric' and 'epistemic', got keys {sorted(map(str, unc.keys()))} "
+            f"(missing {missing})."
         )
     ale = check_scores_1d(f"predict_uncertainty({what})['aleatoric']", unc["aleatoric"], func=func)
     epi = check_scores_1d(f"predict_uncertainty({what})['epistemic']", unc["epistemic"], func=func)
     _same_length(func, f"predict_uncertainty({what})['aleatoric']", ale,
                  f"predict_uncertainty({what})['epistemic']", epi)
     return ale, epi
-
-
-def _ood_items(ood_sets, func="evaluate"):
-    """``ood_sets`` (dict name -> X, or list of (name, X) pairs) as a checked list of pairs."""
-    if ood_sets is None:
-        return []
-    if isinstance(ood_sets, Mapping):
-        items = list(ood_sets.items())
-    elif isinstance(ood_sets, (list, tuple)):
-        items = []
-        for k, item in enumerate(ood_sets):
-            if not (isinstance(item, (list, tuple)) and len(item) == 2):
-                raise ValueError(
-                    f"{func}: ood_sets given as a list/tuple must contain "
-                    f"(name, X) pairs, got {type(item).__name__} at position {k}"
-                )
-            items.append((item[0], item[1]))
-    else:
-        raise ValueError(
-            f"{func}: ood_sets must be a dict name -> X_ood or a list/tuple of "
-            f"(name, X_ood) pairs, got {type(ood_sets).__name__}"
-        )
-    names = [name for name, _ in items]
-    for name in names:
-        if not isinstance(name, str) or not name:
-            raise ValueError(
-                f"{func}: ood_sets names must be non-empty strings, got {name!r}"
-            )
-    if "pooled" in names:
-        raise ValueError(
-            f"{func}: ood_sets name 'pooled' is reserved for the concatenation "
-            "of all OoD sets; rename that set"
-        )
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise ValueError(
-            f"{func}: ood_sets names must be unique, got duplicates {dupes}"
-        )
-    return items
 
 
 def _ood_block(e_in, e_out):
@@ -690,69 +671,83 @@ def evaluate(estimator, X_test, y_test, ood_sets, n_bins=15):
     >>> res["ood"]["noise"]["auroc"], res["ood"]["pooled"]["fpr95"]
     (0.875, 0.5)
     """
-    func = "evaluate"
+    classes = _fitted_classes(estimator)
+    y_idx = _label_indices(y_test, classes)
+    proba = _checked_proba(estimator, X_test, y_idx.shape[0], classes.shape[0])
+    ale_in, epi_in = _get_uncertainty(estimator, X_test, "X_test")
+    _same_length("evaluate", "y_test", y_idx, "predict_uncertainty(X_test)['aleatoric']", ale_in)
+    y_pred = proba.argmax(axis=1)
+    return {
+        "accuracy": accuracy(y_idx, y_pred),
+        "fp_auroc": _fp_auroc_or_nan(y_idx, y_pred, ale_in),
+        "ece": expected_calibration_error(y_idx, proba, n_bins=n_bins),
+        "ood": _ood_results(estimator, epi_in, ood_sets),
+    }
+
+
+def _fitted_classes(estimator):
+    """``estimator.classes_`` as a checked non-empty 1-D array."""
     if not hasattr(estimator, "classes_"):
         raise ValueError(
-            f"{func}: estimator must be fitted and expose classes_, "
-            f"got {type(estimator).__name__} without classes_"
+            "evaluate: estimator: expected a fitted classifier exposing classes_, "
+            f"got {type(estimator).__name__} without classes_."
         )
     classes = np.asarray(estimator.classes_)
     if classes.ndim != 1 or classes.shape[0] == 0:
-        raise ValueError(
-            f"{func}: estimator.classes_ must be a non-empty 1-D array, "
-            f"got shape {classes.shape}"
-        )
+        raise ValueError(f"evaluate: estimator.classes_: expected a non-empty 1-D array, got shape {classes.shape}.")
+    return classes
 
-    y = check_labels_1d("y_test", y_test, func=func)
+
+def _label_indices(y_test, classes):
+    """The column index in ``classes`` of each label of ``y_test``; every label must be known."""
+    y = check_labels_1d("y_test", y_test, func="evaluate")
     known = np.isin(y, classes)
     if not known.all():
         unknown = np.unique(y[~known])
         shown = ", ".join(repr(v) for v in unknown[:10].tolist())
         more = f" (and {unknown.shape[0] - 10} more)" if unknown.shape[0] > 10 else ""
         raise ValueError(
-            f"{func}: y_test contains labels not in estimator.classes_ "
-            f"{classes.tolist()!r}: {shown}{more}"
+            f"evaluate: y_test: expected labels from estimator.classes_ {classes.tolist()!r}, "
+            f"got unknown label(s) {shown}{more}."
         )
     order = np.argsort(classes, kind="stable")
-    y_idx = order[np.searchsorted(classes, y, sorter=order)]
+    return order[np.searchsorted(classes, y, sorter=order)]
 
+
+def _checked_proba(estimator, X_test, n_test, n_classes):
+    """``estimator.predict_proba(X_test)``, checked to have shape (n_test, n_classes)."""
     proba = np.asarray(estimator.predict_proba(X_test), dtype=float)
-    if proba.ndim != 2 or proba.shape != (y.shape[0], classes.shape[0]):
+    if proba.ndim != 2 or proba.shape != (n_test, n_classes):
         raise ValueError(
-            f"{func}: estimator.predict_proba(X_test) must have shape "
-            f"(n_test, n_classes) = ({y.shape[0]}, {classes.shape[0]}), "
-            f"got {proba.shape}"
+            "evaluate: estimator.predict_proba(X_test): expected shape (n_test, n_classes) = "
+            f"({n_test}, {n_classes}), got {proba.shape}."
         )
-    ale_in, epi_in = _get_uncertainty(estimator, X_test, "X_test")
-    _same_length(func, "y_test", y, "predict_uncertainty(X_test)['aleatoric']",
-                 ale_in)
+    return proba
 
-    y_pred = proba.argmax(axis=1)
+
+def _fp_auroc_or_nan(y_idx, y_pred, aleatoric):
+    """:func:`fp_detection_auroc`, or NaN with a warning when every prediction is right (or wrong)."""
     wrong = y_pred != y_idx
     if wrong.all() or not wrong.any():
         # FP detection is undefined without both kinds of examples: say so, don't crash a benchmark.
-        fp = float("nan")
         warnings.warn(
-            f"{func}: fp_auroc is undefined (NaN) because {'every' if wrong.all() else 'no'} test "
+            f"evaluate: fp_auroc is undefined (NaN) because {'every' if wrong.all() else 'no'} test "
             "prediction is wrong; use a larger or harder test set to measure misclassification detection.",
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
-    else:
-        fp = fp_detection_auroc(y_idx, y_pred, ale_in)
-    result = {
-        "accuracy": accuracy(y_idx, y_pred),
-        "fp_auroc": fp,
-        "ece": expected_calibration_error(y_idx, proba, n_bins=n_bins),
-    }
+        return float("nan")
+    return fp_detection_auroc(y_idx, y_pred, aleatoric)
 
+
+def _ood_results(estimator, epi_in, ood_sets):
+    """The OoD block of each set (epistemic scores of ``X_test`` as in-distribution), plus ``"pooled"``."""
     ood = {}
     outs = []
-    for name, X_ood in _ood_items(ood_sets):
+    for name, X_ood in check_ood_sets(ood_sets, func="evaluate"):
         _, epi_out = _get_uncertainty(estimator, X_ood, f"ood_sets[{name!r}]")
         outs.append(epi_out)
         ood[name] = _ood_block(epi_in, epi_out)
     if outs:
         ood["pooled"] = _ood_block(epi_in, np.concatenate(outs))
-    result["ood"] = ood
-    return result
+    return ood

@@ -14,6 +14,7 @@ from gan_ova.metrics import (
     fp_detection_auroc,
     fpr_at_95_tpr,
     ood_auroc,
+    reliability_bins,
 )
 
 OOD_FUNCS = [ood_auroc, aupr_in, aupr_out, fpr_at_95_tpr]
@@ -29,11 +30,11 @@ def test_accuracy_hand():
 
 
 def test_accuracy_errors():
-    with pytest.raises(ValueError, match="y_true and y_pred.*same length"):
+    with pytest.raises(ValueError, match=r"accuracy: y_pred: expected the same length as y_true \(2\), got 3\."):
         accuracy([0, 1], [0, 1, 1])
-    with pytest.raises(ValueError, match="y_pred.*1-D"):
+    with pytest.raises(ValueError, match="accuracy: y_pred: expected a 1-D array"):
         accuracy([0, 1], [[0, 1]])
-    with pytest.raises(ValueError, match="y_true.*non-empty"):
+    with pytest.raises(ValueError, match="accuracy: y_true: expected a non-empty"):
         accuracy([], [])
 
 
@@ -86,22 +87,22 @@ def test_ece_random_matches_naive_loop():
 
 @pytest.mark.parametrize("n_bins", [0, -1, 2.5, True, "3"])
 def test_ece_bad_n_bins(n_bins):
-    with pytest.raises(ValueError, match="n_bins"):
+    with pytest.raises(ValueError, match=r"expected_calibration_error: n_bins: expected (an int|a value >= 1), got"):
         expected_calibration_error([0], [[1.0, 0.0]], n_bins=n_bins)
 
 
 def test_ece_validation():
-    with pytest.raises(ValueError, match="proba.*2-D"):
+    with pytest.raises(ValueError, match=r"expected_calibration_error: proba: expected a non-empty 2-D array .*got an array of shape \(2,\)"):
         expected_calibration_error([0, 1], [0.2, 0.8])
-    with pytest.raises(ValueError, match=r"proba.*\[0, 1\]"):
+    with pytest.raises(ValueError, match=r"expected_calibration_error: proba: expected probabilities in \[0, 1\], got values in \[-0.5, 1.5\]"):
         expected_calibration_error([0], [[1.5, -0.5]])
-    with pytest.raises(ValueError, match="proba.*non-finite"):
+    with pytest.raises(ValueError, match=r"expected_calibration_error: proba: expected finite probabilities, got 1 non-finite value\(s\)"):
         expected_calibration_error([0], [[np.nan, 0.5]])
-    with pytest.raises(ValueError, match="y_true.*0..1"):
+    with pytest.raises(ValueError, match=r"expected_calibration_error: y_true: expected class indices in 0\.\.1 .*got 2 at index 0\."):
         expected_calibration_error([2], [[0.5, 0.5]])
-    with pytest.raises(ValueError, match="y_true.*integer class indices"):
+    with pytest.raises(ValueError, match=r"expected_calibration_error: y_true: expected integer class indices 0\.\.K-1.*got dtype"):
         expected_calibration_error(["a"], [[0.5, 0.5]])
-    with pytest.raises(ValueError, match="y_true and proba.*same length"):
+    with pytest.raises(ValueError, match=r"expected_calibration_error: proba: expected the same length as y_true \(2\), got 1\."):
         expected_calibration_error([0, 1], [[0.5, 0.5]])
 
 
@@ -118,13 +119,13 @@ def test_fp_auroc_hand_and_sklearn():
 
 
 def test_fp_auroc_single_class_and_nan():
-    with pytest.raises(ValueError, match="fp_detection_auroc.*only correct"):
+    with pytest.raises(ValueError, match="fp_detection_auroc: y_pred: expected both correctly classified and misclassified.*got only correct"):
         fp_detection_auroc([0, 1], [0, 1], [0.1, 0.2])
-    with pytest.raises(ValueError, match="fp_detection_auroc.*only misclassified"):
+    with pytest.raises(ValueError, match="fp_detection_auroc: y_pred: expected both correctly classified and misclassified.*got only misclassified"):
         fp_detection_auroc([0, 1], [1, 0], [0.1, 0.2])
-    with pytest.raises(ValueError, match="aleatoric.*non-finite"):
+    with pytest.raises(ValueError, match="fp_detection_auroc: aleatoric: expected finite scores, got 1 non-finite"):
         fp_detection_auroc([0, 1], [0, 0], [np.nan, 0.2])
-    with pytest.raises(ValueError, match="y_true and aleatoric.*same length"):
+    with pytest.raises(ValueError, match=r"fp_detection_auroc: aleatoric: expected the same length as y_true \(2\), got 1\."):
         fp_detection_auroc([0, 1], [0, 0], [0.1])
 
 
@@ -185,9 +186,9 @@ def test_ood_matches_sklearn_random():
 @pytest.mark.parametrize("func", OOD_FUNCS)
 def test_ood_single_class_errors(func):
     name = func.__name__
-    with pytest.raises(ValueError, match=f"{name}: needs both.*epistemic_out is empty"):
+    with pytest.raises(ValueError, match=f"{name}: epistemic_out: expected both in-distribution and out-of-distribution scores, got .*epistemic_out is empty"):
         func([0.1, 0.2], [])
-    with pytest.raises(ValueError, match=f"{name}: needs both.*epistemic_in is empty"):
+    with pytest.raises(ValueError, match=f"{name}: epistemic_in: expected both in-distribution and out-of-distribution scores, got .*epistemic_in is empty"):
         func([], [0.1])
 
 
@@ -207,7 +208,7 @@ def test_ood_shape_errors():
 
 @pytest.mark.parametrize("tpr", [0, -0.1, 1.01, np.nan, "0.9"])
 def test_fpr95_bad_tpr(tpr):
-    with pytest.raises(ValueError, match="tpr"):
+    with pytest.raises(ValueError, match=r"fpr_at_95_tpr: tpr: expected a number with 0 < tpr <= 1, got"):
         fpr_at_95_tpr([0.1], [0.2], tpr=tpr)
 
 
@@ -292,17 +293,17 @@ def test_evaluate_accepts_pairs_and_unsorted_classes():
 
 def test_evaluate_errors():
     X, y, X_a, _ = _toy_data()
-    with pytest.raises(ValueError, match="y_test.*not in estimator.classes_.*'emu'"):
+    with pytest.raises(ValueError, match=r"evaluate: y_test: expected labels from estimator.classes_ \['cat', 'dog', 'owl'\], got unknown label\(s\) 'emu'\."):
         evaluate(FakeEstimator(), X, np.array(["cat", "dog", "emu", "owl"]), {"a": X_a})
-    with pytest.raises(ValueError, match="pooled.*reserved"):
+    with pytest.raises(ValueError, match="evaluate: ood_sets: expected names other than 'pooled'.*got 'pooled'"):
         evaluate(FakeEstimator(), X, y, {"pooled": X_a})
-    with pytest.raises(ValueError, match="ood_sets"):
+    with pytest.raises(ValueError, match=r"evaluate: ood_sets: expected \(name, X_ood\) pairs.*got ndarray at position 0"):
         evaluate(FakeEstimator(), X, y, [X_a])
     X_nan = X_a.copy()
     X_nan[0, 4] = np.nan
-    with pytest.raises(ValueError, match="epistemic.*non-finite"):
+    with pytest.raises(ValueError, match=r"evaluate: predict_uncertainty\(ood_sets\['a'\]\)\['epistemic'\]: expected finite scores"):
         evaluate(FakeEstimator(), X, y, {"a": X_nan})
-    with pytest.raises(ValueError, match="predict_proba.*shape"):
+    with pytest.raises(ValueError, match=r"evaluate: estimator.predict_proba\(X_test\): expected shape \(n_test, n_classes\) = \(3, 3\), got \(4, 3\)"):
         evaluate(FakeEstimator(), X, y[:3], {"a": X_a})
 
 
@@ -329,3 +330,63 @@ def test_evaluate_perfect_accuracy_gives_nan_fp_auroc_with_warning():
     with _w.catch_warnings():
         _w.simplefilter("error")
         assert np.isfinite(evaluate(Perfect(), X, [0, 1, 1], {"o": np.array([[0.5, 0.9]])})["fp_auroc"])
+
+
+def test_evaluate_warning_points_at_the_caller():
+    X, y, X_a, _ = _toy_data()
+    perfect = X.copy()
+    perfect[2, :3] = [0.1, 0.1, 0.8]  # the one wrong prediction made right
+    with pytest.warns(UserWarning, match="evaluate: fp_auroc is undefined") as record:
+        evaluate(FakeEstimator(), perfect, y, {"a": X_a})
+    assert record[0].filename == __file__
+
+
+def test_evaluate_malformed_estimator():
+    X, y, X_a, _ = _toy_data()
+
+    class NoClasses:
+        pass
+
+    with pytest.raises(ValueError, match="evaluate: estimator: expected a fitted classifier exposing classes_, "
+                                         "got NoClasses without classes_"):
+        evaluate(NoClasses(), X, y, {"a": X_a})
+    est = FakeEstimator()
+    est.classes_ = np.array([["cat", "dog", "owl"]])
+    with pytest.raises(ValueError, match=r"evaluate: estimator.classes_: expected a non-empty 1-D array, "
+                                         r"got shape \(1, 3\)"):
+        evaluate(est, X, y, {"a": X_a})
+
+    class ListUncertainty(FakeEstimator):
+        def predict_uncertainty(self, X):
+            return [0.1] * len(X)
+
+    with pytest.raises(ValueError, match=r"evaluate: estimator.predict_uncertainty\(X_test\): expected a mapping "
+                                         r"with keys 'aleatoric' and 'epistemic', got list"):
+        evaluate(ListUncertainty(), X, y, {"a": X_a})
+
+    class NoEpistemic(FakeEstimator):
+        def predict_uncertainty(self, X):
+            return Bunch(aleatoric=np.asarray(X)[:, 3])
+
+    with pytest.raises(ValueError, match=r"evaluate: estimator.predict_uncertainty\(X_test\): expected keys "
+                                         r"'aleatoric' and 'epistemic', got keys \['aleatoric'\] "
+                                         r"\(missing \['epistemic'\]\)"):
+        evaluate(NoEpistemic(), X, y, {"a": X_a})
+
+
+# ---------------------------------------------------------------------------
+# reliability bins
+# ---------------------------------------------------------------------------
+def test_reliability_bins_hand_and_ece():
+    # same four examples as test_ece_hand_four_examples
+    proba = [[0.4, 0.3, 0.3], [0.25, 0.5, 0.25], [0.1, 0.2, 0.7], [1.0, 0.0, 0.0]]
+    y = [0, 2, 2, 1]
+    bins = reliability_bins(y, proba, n_bins=4)
+    np.testing.assert_allclose(bins.bin_edges, [0, 0.25, 0.5, 0.75, 1.0])
+    np.testing.assert_array_equal(bins.counts, [0, 2, 1, 1])
+    np.testing.assert_allclose(bins.accuracy, [np.nan, 0.5, 1.0, 0.0])
+    np.testing.assert_allclose(bins.confidence, [np.nan, 0.45, 0.7, 1.0])
+    assert bins.ece == pytest.approx(0.35)
+    assert bins.ece == expected_calibration_error(y, proba, n_bins=4)
+    with pytest.raises(ValueError, match="reliability_bins: n_bins: expected a value >= 1, got 0"):
+        reliability_bins(y, proba, n_bins=0)
