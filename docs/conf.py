@@ -52,7 +52,7 @@ autosummary_generate = False  # the API pages are written by hand; nothing is ge
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
-numpydoc_validation_checks = set()
+numpydoc_validation_checks = {"PR01", "PR02", "RT01"}
 
 # -- HTML ---------------------------------------------------------------------
 html_theme = "furo"
