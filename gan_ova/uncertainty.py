@@ -167,6 +167,17 @@ def normalized_entropy(proba):
     The aleatoric uncertainty of a probability vector; the softmax baselines
     use it on their own class probabilities.
 
+    Parameters
+    ----------
+    proba : array-like of shape (n_samples, n_classes)
+        Probabilities; each row sums to 1.
+
+    Returns
+    -------
+    entropy : ndarray of shape (n_samples,)
+        ``-sum_k p_k log p_k / log K``, clipped to [0, 1] (0 for a one-hot
+        row, 1 for the uniform distribution).
+
     Examples
     --------
     >>> normalized_entropy([[0.5, 0.5], [1.0, 0.0]])
