@@ -80,17 +80,27 @@ class _NotSerializable(Exception):
 # ----------------------------------------------------------------------
 # JSON encoding of values
 # ----------------------------------------------------------------------
-def _encode(value, where):
-    """Plain JSON value for ``value``; tuples are tagged so they come back as tuples."""
+_NOT_SCALAR = object()
+
+
+def _plain_scalar(value):
+    """``value`` as a JSON scalar (None, bool, str, int or float, maybe non-finite), else ``_NOT_SCALAR``."""
     if value is None or isinstance(value, (bool, np.bool_, str)):
-        return value if not isinstance(value, np.bool_) else bool(value)
+        return bool(value) if isinstance(value, np.bool_) else value
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, numbers.Real):
-        value = float(value)
-        if not math.isfinite(value):
-            raise _NotSerializable(where, value)
-        return value
+        return float(value)
+    return _NOT_SCALAR
+
+
+def _encode(value, where):
+    """Plain JSON value for ``value``; tuples are tagged so they come back as tuples."""
+    scalar = _plain_scalar(value)
+    if scalar is not _NOT_SCALAR:
+        if isinstance(scalar, float) and not math.isfinite(scalar):
+            raise _NotSerializable(where, scalar)
+        return scalar
     if isinstance(value, torch.device):
         return str(value)
     if isinstance(value, tuple):
@@ -191,13 +201,9 @@ _ENCODERS = {
 
 def _history_value(value):
     """JSON-compatible copy of a history entry (non-finite floats become None), or raise TypeError."""
-    if value is None or isinstance(value, (bool, np.bool_, str)):
-        return value if not isinstance(value, np.bool_) else bool(value)
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real):
-        value = float(value)
-        return value if math.isfinite(value) else None
+    scalar = _plain_scalar(value)
+    if scalar is not _NOT_SCALAR:
+        return None if isinstance(scalar, float) and not math.isfinite(scalar) else scalar
     if isinstance(value, (list, tuple)):
         return [_history_value(v) for v in value]
     if isinstance(value, dict):
