@@ -270,7 +270,7 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
             ):
                 raise ValueError(f"image_shape: expected a tuple (C, H, W) of positive ints, got {shp!r}.")
             if shp[1] < 4 or shp[2] < 4:
-                raise ValueError(f"image_shape: images must be at least 4x4 pixels, got {tuple(shp)}.")
+                raise ValueError(f"image_shape: expected images of at least 4x4 pixels, got {tuple(shp)}.")
         return torch_device(self.device)
 
     def _backbone_class(self, input_shape, image_mode):
@@ -370,7 +370,7 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
         else:
             return None
         if image_shape[1] < 4 or image_shape[2] < 4:
-            raise ValueError(f"X: images must be at least 4x4 pixels, got shape {image_shape}.")
+            raise ValueError(f"X: expected images of at least 4x4 pixels, got shape {image_shape}.")
         return image_shape
 
     def _unit_pixels(self, X, image_shape, is_uint8):

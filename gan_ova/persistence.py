@@ -607,7 +607,7 @@ def _read_names(cfg, key, optional):
     if names is None:
         return None
     if not all(isinstance(n, str) for n in names):
-        raise cfg.error(f"entry 'fitted.{key}' must be a list of str.")
+        raise cfg.error(f"entry 'fitted.{key}': expected a list of str, got {names!r}.")
     return np.asarray(names, dtype=object)
 
 
@@ -630,7 +630,7 @@ def _read_fitted(cfg, estimator_cls):
         optional = kind.endswith("?") or name == "feature_names_in_"
         fitted[name] = _DECODERS[kind.rstrip("?")](cfg, name[:-1], optional)
     if fitted["classes_"].ndim != 1:
-        raise cfg.error("entry 'fitted.classes' must be 1-D.")
+        raise cfg.error(f"entry 'fitted.classes': expected a 1-D array, got shape {fitted['classes_'].shape}.")
     if fitted["image_shape_"] is None:
         n = fitted["n_features_in_"]
         for name in ("input_mean_", "input_scale_"):

@@ -53,7 +53,7 @@ def _as_priors(priors, n_classes):
     if priors.shape != (n_classes,):
         raise ValueError(f"priors: expected shape ({n_classes},), got {priors.shape}.")
     if not np.all(np.isfinite(priors)) or np.any(priors <= 0):
-        raise ValueError(f"priors: must be finite and > 0, got {priors}.")
+        raise ValueError(f"priors: expected finite values > 0, got {priors}.")
     return priors / priors.sum()
 
 
