@@ -120,7 +120,24 @@ def _merge(args):
 
 
 def main(argv=None):
-    """Entry point of the ``gan-ova`` console script."""
+    """Entry point of the ``gan-ova`` console script.
+
+    Runs ``gan-ova benchmark`` or ``gan-ova merge``, prints the results table
+    and where the results were written.
+
+    Parameters
+    ----------
+    argv : list of str or None, default=None
+        The command-line arguments without the program name; None reads
+        ``sys.argv[1:]``.
+
+    Returns
+    -------
+    status : int
+        The exit status: 0 on success, 2 when the benchmark or merge rejects
+        its input (``ValueError``, ``FileNotFoundError``; the message goes to
+        stderr). Invalid arguments exit through ``argparse`` (status 2).
+    """
     args = build_parser().parse_args(argv)
     from .benchmark import format_table
 

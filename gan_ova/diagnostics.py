@@ -100,6 +100,19 @@ def distance_ratio(real, shields):
 def radius_ratio(real, shields):
     """Median distance of the shields to the real codes' mean over that of the real codes.
 
+    Parameters
+    ----------
+    real : array-like of shape (n, d)
+        Codes of one class's real examples.
+    shields : array-like of shape (m, d)
+        Generated codes of the same class.
+
+    Returns
+    -------
+    ratio : float
+        About 1: the shields sit as far from the class centre as its real
+        examples; more: outside them.
+
     Examples
     --------
     >>> import numpy as np

@@ -31,6 +31,18 @@ class SoftmaxNet(NeuralNet):
     ``best_classifier`` (:class:`~gan_ova.training.BestClassifierState`). A
     non-finite loss stops training with
     :class:`~gan_ova.training.NonFiniteLossError`.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance
+        The classifier, producing ``n_classes`` logits.
+    *args
+        Further positional arguments of :class:`skorch.NeuralNet` (after
+        ``module``).
+    **kwargs
+        Passed to :class:`skorch.NeuralNet`; ``criterion`` defaults to
+        ``CrossEntropyLoss`` and ``predict_nonlinearity`` to None (predictions
+        are logits).
     """
 
     stage_name = "softmax classifier"
@@ -64,12 +76,18 @@ class OvANet(SoftmaxNet):
     Parameters
     ----------
     module : torch.nn.Module class or instance
+        The classifier, producing ``n_classes`` logits (one per head).
+    *args
+        Further positional arguments of :class:`skorch.NeuralNet` (after
+        ``module``).
     class_counts : array-like of shape (n_classes,)
         Training counts: real-negative weights ``w[y, k] = n_k / n_y`` and the
         priors used for the validation accuracy.
     lambda_real : float, default=0.6
+        Weight of the real negatives in the one-vs-all loss.
     **kwargs
-        Passed to :class:`skorch.NeuralNet`.
+        Passed to :class:`skorch.NeuralNet`; ``criterion`` defaults to
+        ``BCEWithLogitsLoss`` and ``predict_nonlinearity`` to None.
     """
 
     stage_name = "one-vs-all classifier"
@@ -110,16 +128,30 @@ class ConfidentNet(GANNetMixin, NeuralNet):
 
     Parameters
     ----------
-    module, generator, critic : torch.nn.Module class or instance
-    n_classes : int
-    image_shape : tuple (C, H, W) or None
-    lambda_kl, beta, lambda_gp : float
-    n_critic, noise_dim : int
-    generator_optimizer, critic_optimizer : torch optimizer class
-    generator_lr, critic_lr : float
-        Adam, betas (0, 0.9).
+    module : torch.nn.Module class or instance
+        The softmax classifier, producing ``n_classes`` logits.
+    *args
+        Further positional arguments of :class:`skorch.NeuralNet` (after
+        ``module``).
+    image_shape : tuple (C, H, W) or None, default=None
+        Shape of the image inputs the generator's flat output is reshaped to
+        (after a sigmoid); None for feature vectors (output used as is).
+    lambda_kl : float, default=1.0
+        Weight of the classifier's ``KL(U || p(x~))`` term on generated
+        inputs.
+    beta : float, default=1.0
+        Weight of the generator's ``KL(U || p(x~))`` term.
+    n_critic : int, default=1
+        Critic steps per real batch.
     **kwargs
-        Passed to :class:`skorch.NeuralNet` (``lr`` is the classifier's).
+        Keyword arguments of :class:`~gan_ova.training.GANNetMixin` (see there):
+        ``generator`` and ``critic`` (torch.nn.Module class or instance,
+        required; conditioned on a constant one-element label, the critic on
+        flattened inputs), ``n_classes`` (int, required), ``lambda_gp``,
+        ``noise_dim``, ``generator_optimizer``, ``critic_optimizer`` (Adam,
+        betas (0, 0.9)), ``generator_lr`` and ``critic_lr``; the rest goes to
+        :class:`skorch.NeuralNet` (``lr`` is the classifier's; ``criterion``
+        defaults to ``CrossEntropyLoss``).
     """
 
     batch_keys = ("critic_loss", "wasserstein", "generator_loss", "kl_fake", "classifier_loss")
@@ -138,7 +170,22 @@ class ConfidentNet(GANNetMixin, NeuralNet):
         return super().get_loss(y_pred, y_true, X=X, training=training)
 
     def generate(self, n, noise=None):
-        """Generated classifier inputs ``x~`` (images in [0, 1] or standardized vectors)."""
+        """Generated classifier inputs ``x~`` (images in [0, 1] or standardized vectors).
+
+        Parameters
+        ----------
+        n : int
+            Number of inputs to generate.
+        noise : torch.Tensor of shape (n, noise_dim) or None, default=None
+            The generator's noise; None draws ``U(0, 1)`` noise from the
+            global torch RNG.
+
+        Returns
+        -------
+        x : torch.Tensor of shape (n, C, H, W) or (n, n_features)
+            The generated inputs (with gradients to the generator's
+            parameters unless called under ``torch.no_grad``).
+        """
         if noise is None:
             noise = torch.rand(n, self.noise_dim, device=self.device)
         out = self.generator_(noise, torch.ones(n, 1, device=self.device))
@@ -148,7 +195,19 @@ class ConfidentNet(GANNetMixin, NeuralNet):
 
     @staticmethod
     def kl_uniform(logits):
-        """Batch mean of ``KL(U || softmax(logits)) = -log K - mean_k log p_k``."""
+        """Batch mean of ``KL(U || softmax(logits)) = -log K - mean_k log p_k``.
+
+        Parameters
+        ----------
+        logits : torch.Tensor of shape (N, K)
+            Classifier logits.
+
+        Returns
+        -------
+        kl : torch.Tensor
+            Scalar, the mean over the batch of the divergence of the
+            predicted distribution from the uniform one (0 when uniform).
+        """
         k = logits.shape[1]
         return (-F.log_softmax(logits, dim=1).mean(dim=1) - float(np.log(k))).mean()
 

@@ -15,6 +15,20 @@ __all__ = ["ConvCAE", "ResidualCAE", "stack_label_maps"]
 def stack_label_maps(x, y_onehot):
     """Append ``K`` constant feature maps holding the one-hot label to ``x``.
 
+    Parameters
+    ----------
+    x : torch.Tensor of shape (N, C, H, W)
+        Images (or feature maps).
+    y_onehot : torch.Tensor of shape (N, K)
+        One-hot labels; map ``k`` of example ``i`` is filled with
+        ``y_onehot[i, k]``.
+
+    Returns
+    -------
+    stacked : torch.Tensor of shape (N, C + K, H, W)
+        ``x`` with the label maps appended along the channels, in ``x``'s
+        dtype.
+
     Examples
     --------
     >>> import torch
@@ -94,12 +108,38 @@ class ConvCAE(_CAEBase):
         )
 
     def encode(self, x, y_onehot):
-        """Latent code ``E(x, y)`` of shape (N, latent_dim)."""
+        """Latent code ``E(x, y)`` of shape (N, latent_dim).
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (N, C, H, W)
+            Images.
+        y_onehot : torch.Tensor of shape (N, n_classes)
+            Their one-hot labels.
+
+        Returns
+        -------
+        z : torch.Tensor of shape (N, latent_dim)
+            The latent codes.
+        """
         h = self.enc_conv(stack_label_maps(x, y_onehot))
         return self.enc_fc(h.flatten(1))
 
     def decode(self, z, y_onehot):
-        """Image logits ``D(z, y)`` of shape (N, C, H, W); images are their sigmoid."""
+        """Image logits ``D(z, y)`` of shape (N, C, H, W); images are their sigmoid.
+
+        Parameters
+        ----------
+        z : torch.Tensor of shape (N, latent_dim)
+            Latent codes.
+        y_onehot : torch.Tensor of shape (N, n_classes)
+            The one-hot labels to decode them as.
+
+        Returns
+        -------
+        logits : torch.Tensor of shape (N, C, H, W)
+            Image logits (the images are their sigmoid).
+        """
         h = self.dec_fc(torch.cat([z, y_onehot.to(z.dtype)], dim=1))
         return self._crop(self.dec_conv(h.view(-1, *self._grid)))
 
@@ -175,10 +215,36 @@ class ResidualCAE(_CAEBase):
         )
 
     def encode(self, x, y_onehot):
-        """Latent code ``E(x, y)`` of shape (N, latent_dim)."""
+        """Latent code ``E(x, y)`` of shape (N, latent_dim).
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (N, C, H, W)
+            Images.
+        y_onehot : torch.Tensor of shape (N, n_classes)
+            Their one-hot labels.
+
+        Returns
+        -------
+        z : torch.Tensor of shape (N, latent_dim)
+            The latent codes.
+        """
         return self.enc_fc(self.enc_conv(stack_label_maps(x, y_onehot)).flatten(1))
 
     def decode(self, z, y_onehot):
-        """Image logits ``D(z, y)`` of shape (N, C, H, W)."""
+        """Image logits ``D(z, y)`` of shape (N, C, H, W).
+
+        Parameters
+        ----------
+        z : torch.Tensor of shape (N, latent_dim)
+            Latent codes.
+        y_onehot : torch.Tensor of shape (N, n_classes)
+            The one-hot labels to decode them as.
+
+        Returns
+        -------
+        logits : torch.Tensor of shape (N, C, H, W)
+            Image logits (the images are their sigmoid).
+        """
         h = self.dec_fc(torch.cat([z, y_onehot.to(z.dtype)], dim=1))
         return self._crop(self.dec_conv(h.view(-1, *self._grid)))

@@ -95,6 +95,18 @@ class ResNetLN(nn.Module):
     LayerNorm (one group GroupNorm) instead of BatchNorm keeps every example's
     output independent of the rest of its batch.
 
+    Parameters
+    ----------
+    input_shape : tuple (C, H, W)
+        Shape of the input images (any ``H, W``: the pooling is global).
+    n_classes : int
+        Number of output logits.
+    dropout : float, default=0.0
+        Dropout rate before the final layer (MC dropout); 0 disables it.
+    width : int, default=32
+        Channels of the first stage; the later stages have ``2 * width`` and
+        ``4 * width``.
+
     Examples
     --------
     >>> import torch
@@ -178,6 +190,16 @@ def default_backbone(input_shape):
     Vectors -> ``"mlp"``; grey images -> ``"lenet"``; colour images ->
     ``"resnet"``.
 
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(C, H, W)`` for images, ``(n_features,)`` for vectors.
+
+    Returns
+    -------
+    name : str
+        A key of ``BACKBONES``: ``"mlp"``, ``"lenet"`` or ``"resnet"``.
+
     Examples
     --------
     >>> default_backbone((1, 28, 28)), default_backbone((3, 32, 32)), default_backbone((2,))
@@ -192,6 +214,19 @@ def set_mc_dropout(module, active):
     """Switch the dropout layers of ``module`` to train mode (MC dropout) or eval.
 
     Other layers keep their mode, so normalization layers stay in eval mode.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network whose dropout layers (at any depth) to switch.
+    active : bool
+        True: dropout on (train mode); False: off (eval mode).
+
+    Returns
+    -------
+    n : int
+        Number of dropout layers switched (0: the module has no dropout, and
+        MC passes would all be the same).
 
     Examples
     --------

@@ -19,7 +19,37 @@ class AutoencoderNet(InterruptibleMixin, NeuralNet):
     ``X`` is a dict ``{"x": images, "y_onehot": labels}`` and ``y`` the images
     themselves; the criterion is ``BCEWithLogitsLoss`` between the decoder's
     logits and the images. A non-finite loss stops training with
-    :class:`NonFiniteLossError`.
+    :class:`NonFiniteLossError`. The parameters are those of
+    :class:`skorch.NeuralNet`.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance
+        The conditional autoencoder (e.g. :class:`~gan_ova.nets.ConvCAE`):
+        ``module(x, y_onehot)`` returns reconstruction logits and
+        ``module.encode(x, y_onehot)`` the latent codes.
+    criterion : torch loss class or instance
+        The reconstruction loss (the estimator passes ``BCEWithLogitsLoss``).
+    optimizer : torch optimizer class, default=torch.optim.SGD
+        Optimizer of the autoencoder.
+    lr : float, default=0.01
+        Its learning rate.
+    max_epochs : int, default=10
+        Training epochs.
+    batch_size : int, default=128
+        Examples per training batch (``iterator_train__drop_last=True`` drops
+        the last, smaller one).
+    **kwargs
+        Prefixed parameters of the components, as in :class:`skorch.NeuralNet`
+        (``module__*``, ``optimizer__*``, ``iterator_train__*``,
+        ``callbacks__*``, ...).
+
+    Other Parameters
+    ----------------
+    iterator_train, iterator_valid, dataset, train_split, callbacks, predict_nonlinearity, warm_start, verbose, device, compile, use_caching, torch_load_kwargs
+        As in :class:`skorch.NeuralNet` (the estimator sets
+        ``predict_nonlinearity=None``, its own ``train_split``, ``callbacks``
+        and ``device``).
     """
 
     def train_step_single(self, batch, **fit_params):
@@ -28,7 +58,22 @@ class AutoencoderNet(InterruptibleMixin, NeuralNet):
         return step
 
     def encode(self, x, y_onehot, batch_size=1024):
-        """Latent codes ``E(x, y)`` (eval mode, no gradients) as a float32 array."""
+        """Latent codes ``E(x, y)`` (eval mode, no gradients) as a float32 array.
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, C, H, W)
+            Images (as the autoencoder was trained on).
+        y_onehot : ndarray of shape (n, n_classes)
+            Their one-hot labels.
+        batch_size : int, default=1024
+            Rows per forward pass.
+
+        Returns
+        -------
+        z : ndarray of shape (n, latent_dim)
+            The latent codes, float32.
+        """
         self.module_.eval()
         out = []
         with torch.no_grad():

@@ -29,7 +29,26 @@ class NonFiniteLossError(FloatingPointError):
 
 
 def check_finite(value, stage, what, net):
-    """Raise :class:`NonFiniteLossError` naming ``stage``, the loss and the batch unless ``value`` is finite."""
+    """Raise :class:`NonFiniteLossError` naming ``stage``, the loss and the batch unless ``value`` is finite.
+
+    Parameters
+    ----------
+    value : torch.Tensor
+        The (detached) loss to check; every element must be finite.
+    stage : str
+        Name of the training stage, the start of the error message (e.g.
+        ``"stage 2 (shielding GAN)"``).
+    what : str
+        Name of the loss in the message (e.g. ``"critic loss"``).
+    net : skorch.NeuralNet
+        The net being trained; its history gives the epoch and batch number
+        in the message.
+
+    Raises
+    ------
+    NonFiniteLossError
+        If any element of ``value`` is NaN or infinite.
+    """
     if not torch.isfinite(value).all():
         epoch = len(net.history)
         batch = len(net.history[-1, "batches"]) if len(net.history) else 0
@@ -64,6 +83,18 @@ def initialize_gan_optimizers(net):
     otherwise fill in the classifier's ``lr``) unless
     ``<name>_optimizer__lr`` is passed, and Adam betas (0, 0.9) by default.
     Shared by :class:`ShieldingNet` and the Confident Classifier baseline.
+
+    Parameters
+    ----------
+    net : skorch.NeuralNet
+        A GAN net (see :class:`GANNetMixin`) whose ``module_``,
+        ``generator_`` and ``critic_`` are initialized.
+
+    Returns
+    -------
+    net : skorch.NeuralNet
+        The same net, with ``optimizer_``, ``generator_optimizer_`` and
+        ``critic_optimizer_`` set.
     """
     args, kwargs = net.get_params_for_optimizer("optimizer", net.module_.named_parameters())
     net.optimizer_ = net.optimizer(*args, **kwargs)
@@ -78,7 +109,27 @@ def initialize_gan_optimizers(net):
 
 
 def ova_val_accuracy(net, X, y):
-    """Validation accuracy of an OvA net: argmax of ``P(k|x)`` with the net's class priors."""
+    """Validation accuracy of an OvA net: argmax of ``P(k|x)`` with the net's class priors.
+
+    The scoring function of the ``valid_acc`` callback (see
+    :attr:`GANNetMixin.val_accuracy`).
+
+    Parameters
+    ----------
+    net : skorch.NeuralNet
+        An OvA net with a ``priors`` attribute (class frequencies of shape
+        (n_classes,)).
+    X : array-like or dict
+        The validation inputs; ``net.forward`` returns the logits cached by
+        skorch's scoring.
+    y : array-like of shape (n,)
+        True class indices.
+
+    Returns
+    -------
+    accuracy : float
+        Fraction of examples whose most probable class is ``y``.
+    """
     logits = net.forward(X)  # cached validation outputs
     p = torch.sigmoid(logits).double().numpy()
     pred = class_probabilities(p, net.priors).argmax(1)
@@ -91,15 +142,24 @@ def module_logits(module, X, device, mc_passes=0, batch_size=1024, n_outputs=Non
     Parameters
     ----------
     module : torch.nn.Module
+        The network to evaluate; it is put in eval mode.
     X : ndarray
         Inputs in the module's space.
     device : str or torch.device
+        Device the batches are moved to (the module's device).
     mc_passes : int, default=0
         0: one deterministic pass (eval mode), shape (n, K). ``m > 0``: ``m``
         passes with dropout on (MC dropout), shape (m, n, K).
     batch_size : int, default=1024
+        Rows per forward pass.
     n_outputs : int or None
         Width of an empty result (``X`` with no rows).
+
+    Returns
+    -------
+    logits : ndarray of shape (n, K) or (mc_passes, n, K)
+        float64 logits, one pass (``mc_passes=0``) or one slice per MC-dropout
+        pass. The module is left in eval mode with dropout off.
 
     Examples
     --------
@@ -142,17 +202,29 @@ class GANNetMixin:
     ----------
     module : torch.nn.Module class or instance
         The classifier.
+    *args
+        Further positional arguments of :class:`skorch.NeuralNet` (after
+        ``module``: ``criterion``, ...).
     generator, critic : torch.nn.Module class or instance
+        The conditional generator ``G(noise, onehot)`` and critic
+        ``C(x, onehot)`` (e.g. :class:`~gan_ova.nets.Generator` and
+        :class:`~gan_ova.nets.Critic`), initialized like ``module``.
     n_classes : int
+        Number of classes (width of the one-hot conditions).
     lambda_gp : float, default=10.0
         Gradient-penalty weight of the critic loss.
     n_critic : int, default=5
         Critic steps per real batch.
     noise_dim : int, default=128
+        Dimension of the generator's uniform noise.
     generator_optimizer, critic_optimizer : torch optimizer class, default=torch.optim.Adam
+        Optimizers of the generator and critic (betas (0, 0.9) unless given
+        as ``<name>_optimizer__betas``).
     generator_lr, critic_lr : float, default=1e-4
+        Their learning rates (``<name>_optimizer__lr`` takes precedence).
     **kwargs
-        Passed to :class:`skorch.NeuralNet` (``lr`` is the classifier's).
+        Passed to :class:`skorch.NeuralNet` (``lr`` is the classifier's);
+        ``predict_nonlinearity`` defaults to None (predictions are logits).
     """
 
     batch_keys = ()
@@ -210,7 +282,19 @@ class GANNetMixin:
     @staticmethod
     @contextlib.contextmanager
     def frozen(*modules):
-        """Context in which the parameters of ``modules`` get no gradients (restored on exit)."""
+        """Context in which the parameters of ``modules`` get no gradients (restored on exit).
+
+        Parameters
+        ----------
+        *modules : torch.nn.Module
+            The modules to freeze; on exit all their parameters require
+            gradients again.
+
+        Yields
+        ------
+        None
+            Control returns to the ``with`` block while the modules are frozen.
+        """
         params = [p for m in modules for p in m.parameters()]
         for p in params:
             p.requires_grad_(False)
@@ -223,8 +307,28 @@ class GANNetMixin:
     def critic_steps(self, real, fake, cond, stage):
         """``n_critic`` WGAN-GP critic steps on ``real`` vs ``fake``; returns the last loss and W estimate.
 
-        ``fake`` is a tensor (one generated batch for all steps, as the UQGAN
-        reference does) or a callable returning a fresh batch for each step.
+        Parameters
+        ----------
+        real : torch.Tensor
+            The real batch, as the critic sees it (latent codes or flattened
+            inputs).
+        fake : torch.Tensor or callable
+            A tensor (one generated batch for all steps, as the UQGAN
+            reference does) or a callable returning a fresh batch for each
+            step.
+        cond : torch.Tensor
+            The critic's condition for both batches (one-hot labels).
+        stage : str
+            Name of the training stage for the error message of a non-finite
+            loss (see :func:`check_finite`).
+
+        Returns
+        -------
+        loss : torch.Tensor
+            The critic loss (with gradient penalty) of the last step.
+        wasserstein : float
+            The critic's Wasserstein estimate ``mean C(real) - mean C(fake)``
+            in the last step.
         """
         for _ in range(self.n_critic):
             fake_k = fake() if callable(fake) else fake
@@ -236,7 +340,19 @@ class GANNetMixin:
         return loss_c, wdist
 
     def classifier_step(self, loss, batch, stage):
-        """One optimizer step of the classifier on ``loss`` (checked finite; ``on_grad_computed`` notified)."""
+        """One optimizer step of the classifier on ``loss`` (checked finite; ``on_grad_computed`` notified).
+
+        Parameters
+        ----------
+        loss : torch.Tensor
+            The scalar classifier loss, with its graph.
+        batch : tuple
+            The current training batch, passed on to the callbacks'
+            ``on_grad_computed``.
+        stage : str
+            Name of the training stage for the error message of a non-finite
+            loss (see :func:`check_finite`).
+        """
         check_finite(loss.detach(), stage, "classifier loss", self)
         self.optimizer_.zero_grad()
         loss.backward()
@@ -245,6 +361,13 @@ class GANNetMixin:
         self.optimizer_.step()
 
     def record_batch(self, **values):
-        """Record scalar losses (tensors or numbers) of this batch in the history."""
+        """Record scalar losses (tensors or numbers) of this batch in the history.
+
+        Parameters
+        ----------
+        **values : torch.Tensor or float
+            History key and scalar value of each loss (e.g.
+            ``critic_loss=loss_c``); stored as floats.
+        """
         for key, value in values.items():
             self.history.record_batch(key, float(value.detach()) if torch.is_tensor(value) else float(value))

@@ -24,6 +24,7 @@ class LinearLRDecay(Callback):
     Parameters
     ----------
     final_lr : float, default=1e-5
+        Learning rate of every optimizer at the last training batch.
     """
 
     def __init__(self, final_lr=1e-5):
@@ -59,11 +60,31 @@ class LinearLRDecay(Callback):
         self.step_ += 1
 
     def state_dict(self):
-        """The schedule's position (plain values), for :func:`~gan_ova.training.save_training_state`."""
+        """The schedule's position (plain values), for :func:`~gan_ova.training.save_training_state`.
+
+        Returns
+        -------
+        state : dict
+            ``step`` (batches done), ``total`` (batches of the whole schedule,
+            None before the first epoch) and ``initial_lrs`` (per optimizer
+            name, the initial rate of each parameter group; None before
+            training).
+        """
         return {"step": self.step_, "total": self.total_, "initial_lrs": self.initial_lrs_}
 
     def load_state_dict(self, state):
-        """Continue the schedule from a :meth:`state_dict`."""
+        """Continue the schedule from a :meth:`state_dict`.
+
+        Parameters
+        ----------
+        state : dict
+            A dict returned by :meth:`state_dict`.
+
+        Returns
+        -------
+        self : LinearLRDecay
+            This callback.
+        """
         self.step_, self.total_, self.initial_lrs_ = state["step"], state["total"], state["initial_lrs"]
         return self
 
@@ -102,11 +123,31 @@ class BestClassifierState(Callback):
         self.best_state_ = None
 
     def state_dict(self):
-        """The best score, its epoch and (during training) the copied weights."""
+        """The best score, its epoch and (during training) the copied weights.
+
+        Returns
+        -------
+        state : dict
+            ``score`` (best validation accuracy so far, ``-inf`` before the
+            first), ``epoch`` (its 1-based epoch or None) and ``state`` (the
+            classifier's state dict at that epoch on the CPU, or None outside
+            training).
+        """
         return {"score": self.best_score_, "epoch": self.best_epoch_, "state": self.best_state_}
 
     def load_state_dict(self, state):
-        """Continue from a :meth:`state_dict`."""
+        """Continue from a :meth:`state_dict`.
+
+        Parameters
+        ----------
+        state : dict
+            A dict returned by :meth:`state_dict`.
+
+        Returns
+        -------
+        self : BestClassifierState
+            This callback.
+        """
         self.best_score_, self.best_epoch_, self.best_state_ = state["score"], state["epoch"], state["state"]
         return self
 
@@ -120,8 +161,15 @@ class EpochCheckpoint(Callback):
     best-validation state and the RNG states -- everything needed to continue
     training exactly where it stopped (see :func:`restore_training_state`).
     It is written to a temporary file and renamed, so a crash while writing
-    never leaves a broken checkpoint. ``extra`` (a dict of plain values) is
-    stored alongside, e.g. a fingerprint of the data and parameters.
+    never leaves a broken checkpoint.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The checkpoint file, overwritten after every epoch.
+    extra : dict or None, default=None
+        Plain values stored alongside, e.g. a fingerprint of the data and
+        parameters (read back as ``state["extra"]``).
     """
 
     def __init__(self, path, extra=None):
@@ -135,7 +183,14 @@ class EpochCheckpoint(Callback):
 
 
 class EpochMeans(Callback):
-    """Average per-batch history entries into per-epoch entries (shown by PrintLog)."""
+    """Average per-batch history entries into per-epoch entries (shown by PrintLog).
+
+    Parameters
+    ----------
+    keys : iterable of str
+        The batch-history keys to average; each epoch gets an entry of the
+        same name (none if no batch of the epoch recorded the key).
+    """
 
     def __init__(self, keys):
         self.keys = keys
@@ -164,7 +219,9 @@ class ShieldDiagnostics(Callback):
     Parameters
     ----------
     n_per_class : int, default=128
+        Fresh shields drawn per class after each epoch.
     max_per_class : int, default=500
+        Most training examples per class kept for the statistics.
     """
 
     per_class_keys = ("shield_ratio_per_class", "shield_p_per_class", "recon_p_per_class")

@@ -22,6 +22,14 @@ _LEGACY_CALLBACK_KEYS = {"lr_decay": "lr_decay", "best_classifier": "best"}
 def atomic_torch_save(obj, path):
     """``torch.save`` to a temporary file, then rename: never a half-written file at ``path``.
 
+    Parameters
+    ----------
+    obj : object
+        What to save (anything ``torch.save`` accepts).
+    path : str or os.PathLike
+        The destination file; ``<path>.tmp`` is written first and then
+        renamed to it (replacing an existing file).
+
     Examples
     --------
     >>> import os, tempfile, torch
@@ -65,12 +73,35 @@ def save_training_state(net, path, extra=None):
 
 
 def load_training_state(path):
-    """Read a checkpoint written by :func:`save_training_state` (``weights_only=True``: no code runs)."""
+    """Read a checkpoint written by :func:`save_training_state` (``weights_only=True``: no code runs).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The checkpoint file.
+
+    Returns
+    -------
+    state : dict
+        The saved training state, tensors on the CPU: ``modules``,
+        ``optimizers``, ``history``, ``callbacks``, ``rng``, ``cuda_rng`` and
+        ``extra`` (see :func:`restore_training_state`).
+    """
     return torch.load(path, map_location="cpu", weights_only=True)
 
 
 def restore_training_state(net, state):
     """Put a freshly initialized net back into a checkpointed state.
+
+    Restores the state dicts of the modules and optimizers, the history, the
+    state of every callback with ``load_state_dict()`` and the RNG states.
+
+    Parameters
+    ----------
+    net : skorch.NeuralNet
+        An initialized net of the same configuration as the one saved.
+    state : dict
+        A checkpoint read by :func:`load_training_state`.
 
     Returns
     -------

@@ -31,17 +31,29 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
     ----------
     module : torch.nn.Module class or instance
         OvA classifier producing ``n_classes`` logits.
-    generator, critic : torch.nn.Module class or instance
+    *args
+        Further positional arguments of :class:`skorch.NeuralNet` (after
+        ``module``).
     decoder : ShieldDecoder
-    n_classes : int
+        The frozen map from latent codes to classifier inputs that the
+        generated codes pass through.
     class_counts : array-like of shape (n_classes,)
         Training counts, for the real-negative weights ``w[y, k] = n_k / n_y``
         and the priors used for validation accuracy.
-    lambda_cl, lambda_reg, lambda_real, lambda_gp : float
-    n_critic, n_classifier_steps : int
-    noise_dim : int
-    generator_optimizer, critic_optimizer : torch optimizer class
-    generator_lr, critic_lr : float
+    lambda_cl : float, default=2.0
+        Weight of the generator's classifier term (generated codes should be
+        rejected by their own head).
+    lambda_reg : float, default=32.0
+        Weight of the generator's angular regularizer (spread of the
+        generated codes around the real ones); 0 disables it.
+    lambda_real : float, default=0.6
+        Balance of the classifier's negatives: weight of the real negatives
+        (examples of the other classes); the generated negatives get
+        ``1 - lambda_real`` (see :func:`~gan_ova.losses.ova_classifier_loss`).
+    n_critic : int, default=5
+        Critic steps per real batch.
+    n_classifier_steps : int, default=5
+        Classifier steps per real batch.
     far_sampler : FarFieldSampler or None, default=None
         Draws ``far_sampler.per_real`` far-field negatives per real example
         once per real batch; they are negatives for every head, with loss
@@ -53,7 +65,13 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
         so that "looks decoded" alone does not give a shield away (no effect
         for feature vectors, whose autoencoder is the identity).
     **kwargs
-        Passed to :class:`skorch.NeuralNet` (``lr`` is the classifier's).
+        Keyword arguments of :class:`~gan_ova.training.GANNetMixin` (see there):
+        ``generator`` and ``critic`` (torch.nn.Module class or instance,
+        required; they work on latent codes), ``n_classes`` (int, required),
+        ``lambda_gp``, ``noise_dim``, ``generator_optimizer``,
+        ``critic_optimizer``, ``generator_lr`` and ``critic_lr``; the rest
+        goes to :class:`skorch.NeuralNet` (``lr`` is the classifier's;
+        ``criterion`` defaults to ``BCEWithLogitsLoss``).
     """
 
     cuda_dependent_attributes_ = ["decoder"]
@@ -206,15 +224,21 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
 
         Parameters
         ----------
-        x : array of classifier inputs of real examples
-        z : array of shape (n, latent_dim)
+        x : ndarray of shape (n, ...)
+            Classifier inputs of real examples.
+        z : array-like of shape (n, latent_dim)
             Their (standardized) codes, the space the GAN works in.
-        y : array of shape (n,)
+        y : array-like of shape (n,)
             Their class indices.
         n_per_class : int, default=256
             Fresh shields drawn per class (generator in eval mode, noise from
             a private generator seeded with ``seed``: the global RNG is not
             touched).
+        seed : int, default=0
+            Seed of the shields' noise (the same seed gives the same shields
+            for the same generator).
+        batch_size : int, default=512
+            Rows per forward pass of the generator, decoder and classifier.
 
         Returns
         -------
@@ -288,6 +312,22 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
 
     # -- inference helpers ------------------------------------------------
     def ova_logits(self, X, mc_passes=0, batch_size=None):
-        """Classifier logits as float64 numpy, shape (n, K) or (mc_passes, n, K)."""
+        """Classifier logits as float64 numpy, shape (n, K) or (mc_passes, n, K).
+
+        Parameters
+        ----------
+        X : ndarray
+            Classifier inputs (an array, not the training dict).
+        mc_passes : int, default=0
+            0: one deterministic pass (eval mode). ``m > 0``: ``m`` passes
+            with dropout on (MC dropout).
+        batch_size : int or None, default=None
+            Rows per forward pass; None: ``max(self.batch_size, 256)``.
+
+        Returns
+        -------
+        logits : ndarray of shape (n, n_classes) or (mc_passes, n, n_classes)
+            See :func:`~gan_ova.training.module_logits`.
+        """
         bs = batch_size or max(self.batch_size, 256)
         return module_logits(self.module_, X, self.device, mc_passes, bs, n_outputs=self.n_classes)
