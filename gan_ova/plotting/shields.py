@@ -69,8 +69,8 @@ from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_bool, check_choice, check_number, check_ood_sets, check_scores_1d
-from .metrics import reliability_bins
+from .._validation import check_bool, check_choice, check_number, check_ood_sets, check_scores_1d
+from ..metrics import reliability_bins
 
 __all__ = [
     "plot_uncertainty_map",
