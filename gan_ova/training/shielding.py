@@ -10,6 +10,7 @@ from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 from torch import nn
 
+from ..diagnostics import distance_ratio, radius_ratio
 from ..losses import angular_regularizer, class_weight_matrix, far_negative_loss, generator_loss, ova_classifier_loss
 from .base import GANNetMixin, InterruptibleMixin, check_finite, module_logits, ova_val_accuracy
 from .callbacks import LinearLRDecay, ShieldDiagnostics
@@ -249,8 +250,6 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
             ``shield_codes`` / ``shield_labels`` / ``shield_distances`` /
             ``real_spacings`` for plots.
         """
-        from ..diagnostics import distance_ratio, radius_ratio
-
         K, dev = self.n_classes, self.device
         G, f, dec = self.generator_, self.module_, self.decoder_
         modes = (G.training, f.training)
@@ -258,57 +257,36 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
         f.eval()
         y = np.asarray(y, dtype=np.int64)
         ys = np.repeat(np.arange(K), n_per_class)
-        gen = torch.Generator().manual_seed(int(seed))
-        noise = torch.rand(len(ys), self.noise_dim, generator=gen)
+        noise = torch.rand(len(ys), self.noise_dim, generator=torch.Generator().manual_seed(int(seed)))
 
-        def head_p(inputs, labels):
-            out = []
-            for i in range(0, len(labels), batch_size):
-                logits = f(torch.as_tensor(inputs[i : i + batch_size], device=dev))
-                lab = torch.as_tensor(labels[i : i + batch_size], device=dev)
-                out.append(torch.sigmoid(logits.gather(1, lab[:, None]))[:, 0].double().cpu())
-            return torch.cat(out).numpy() if out else np.zeros(0)
+        def batched(fn, *arrays):
+            return torch.cat([fn(*(a[i : i + batch_size] for a in arrays)) for i in range(0, len(arrays[0]), batch_size)])
 
         try:
             with torch.no_grad():
                 onehot_s = F.one_hot(torch.as_tensor(ys, device=dev), K).float()
-                z_s = torch.cat([G(noise[i : i + batch_size].to(dev), onehot_s[i : i + batch_size])
-                                 for i in range(0, len(ys), batch_size)])
-                x_s = torch.cat([dec(z_s[i : i + batch_size], onehot_s[i : i + batch_size])
-                                 for i in range(0, len(ys), batch_size)])
-                p_shield = head_p(x_s, ys)
-                p_real = head_p(x, y)
+                z_s = batched(lambda nz, oh: G(nz.to(dev), oh), noise, onehot_s)
+                p_shield = self._own_head_p(batched(dec, z_s, onehot_s), ys, batch_size)
+                p_real = self._own_head_p(x, y, batch_size)
                 if dec.cae is not None:
                     zt = torch.as_tensor(np.asarray(z, dtype=np.float32), device=dev)
                     oh = F.one_hot(torch.as_tensor(y, device=dev), K).float()
-                    x_rec = torch.cat([dec(zt[i : i + batch_size], oh[i : i + batch_size])
-                                       for i in range(0, len(y), batch_size)])
-                    p_rec = head_p(x_rec, y)
+                    p_rec = self._own_head_p(batched(dec, zt, oh), y, batch_size)
                 else:
                     p_rec = p_real  # identity autoencoder: the reconstruction is the input
         finally:
             G.train(modes[0])
             f.train(modes[1])
-        z_s = z_s.cpu().numpy()
-        stats = {key: np.full(K, np.nan) for key in
-                 ("distance_ratio", "radius_ratio", "own_head_p", "real_head_p", "reconstruction_head_p")}
-        stats["shield_distances"], stats["real_spacings"] = [], []
-        for k in range(K):
-            real_k, sh_k = np.asarray(z)[y == k], z_s[ys == k]
-            stats["own_head_p"][k] = p_shield[ys == k].mean()
-            if (y == k).any():
-                stats["real_head_p"][k] = p_real[y == k].mean()
-                stats["reconstruction_head_p"][k] = p_rec[y == k].mean()
-            if len(real_k) >= 2:
-                ratio, d_s, spacing = distance_ratio(real_k, sh_k)
-                stats["distance_ratio"][k] = ratio
-                stats["radius_ratio"][k] = radius_ratio(real_k, sh_k)
-            else:
-                d_s, spacing = np.zeros(0), np.zeros(0)
-            stats["shield_distances"].append(d_s)
-            stats["real_spacings"].append(spacing)
-        stats["shield_codes"], stats["shield_labels"] = z_s, ys
-        return stats
+        return _per_class_statistics(np.asarray(z), y, z_s.cpu().numpy(), ys, p_shield, p_real, p_rec, K)
+
+    def _own_head_p(self, inputs, labels, batch_size):
+        """``p_{y_i}(x_i)``: each input's probability under its own class's OvA head (float64 numpy)."""
+        out = []
+        for i in range(0, len(labels), batch_size):
+            logits = self.module_(torch.as_tensor(inputs[i : i + batch_size], device=self.device))
+            lab = torch.as_tensor(labels[i : i + batch_size], device=self.device)
+            out.append(torch.sigmoid(logits.gather(1, lab[:, None]))[:, 0].double().cpu())
+        return torch.cat(out).numpy() if out else np.zeros(0)
 
     # -- inference helpers ------------------------------------------------
     def ova_logits(self, X, mc_passes=0, batch_size=None):
@@ -331,3 +309,26 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
         """
         bs = batch_size or max(self.batch_size, 256)
         return module_logits(self.module_, X, self.device, mc_passes, bs, n_outputs=self.n_classes)
+
+
+def _per_class_statistics(z, y, z_shield, y_shield, p_shield, p_real, p_rec, n_classes):
+    """The per-class summaries of :meth:`ShieldingNet.shield_statistics` from codes and head probabilities."""
+    stats = {key: np.full(n_classes, np.nan) for key in
+             ("distance_ratio", "radius_ratio", "own_head_p", "real_head_p", "reconstruction_head_p")}
+    stats["shield_distances"], stats["real_spacings"] = [], []
+    for k in range(n_classes):
+        real_k, sh_k = z[y == k], z_shield[y_shield == k]
+        stats["own_head_p"][k] = p_shield[y_shield == k].mean()
+        if (y == k).any():
+            stats["real_head_p"][k] = p_real[y == k].mean()
+            stats["reconstruction_head_p"][k] = p_rec[y == k].mean()
+        if len(real_k) >= 2:
+            ratio, d_s, spacing = distance_ratio(real_k, sh_k)
+            stats["distance_ratio"][k] = ratio
+            stats["radius_ratio"][k] = radius_ratio(real_k, sh_k)
+        else:
+            d_s, spacing = np.zeros(0), np.zeros(0)
+        stats["shield_distances"].append(d_s)
+        stats["real_spacings"].append(spacing)
+    stats["shield_codes"], stats["shield_labels"] = z_shield, y_shield
+    return stats
