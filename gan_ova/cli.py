@@ -33,10 +33,22 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 
 def build_parser():
-    from .benchmark import BUDGET_NAMES, METHODS
+    """The ``gan-ova`` argument parser, with the ``benchmark`` and ``merge`` commands.
 
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+    """
     parser = argparse.ArgumentParser(prog="gan-ova", description="gan_ova: UQGAN uncertainty for image classifiers.")
     sub = parser.add_subparsers(dest="command", required=True)
+    _add_benchmark_command(sub)
+    _add_merge_command(sub)
+    return parser
+
+
+def _add_benchmark_command(sub):
+    from .benchmark import BUDGET_NAMES, METHODS
+
     b = sub.add_parser(
         "benchmark",
         help="fit UQGAN and its baselines over several seeds and print the paper-style table",
@@ -73,6 +85,8 @@ def build_parser():
     b.add_argument("--output", default="results/benchmark", help="folder for results.json and results.md")
     b.add_argument("--quiet", action="store_true", help="no progress lines (default: one line per fit on stderr)")
 
+
+def _add_merge_command(sub):
     m = sub.add_parser(
         "merge",
         help="combine benchmark results run in parts (per method / per seed) into one table",
@@ -85,7 +99,6 @@ def build_parser():
     )
     m.add_argument("parts", nargs="+", metavar="PART", help="result folders (or their results.json) of gan-ova benchmark")
     m.add_argument("--output", default="results/merged", help="folder for the merged results.json and results.md")
-    return parser
 
 
 def _benchmark(args):
