@@ -31,7 +31,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clo
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import StratifiedShuffleSplit, check_cv
 from sklearn.utils import Bunch, _safe_indexing, get_tags, indexable
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._base import warn_user
 from ._compose import _describe, _final_step, predict_uncertainty
@@ -148,6 +149,15 @@ def _label_dtype(classes, reject_label):
     if classes.dtype.kind in "iufUS":
         return np.concatenate([classes, np.asarray([reject_label])]).dtype
     return np.dtype(object)
+
+
+def _check_y(owner, y, *, warn):
+    """1-D class labels (a column vector is raveled, with a DataConversionWarning if ``warn``)."""
+    if y is None:
+        raise ValueError(f"y: {owner} requires y to be passed, but the target y is None.")
+    y = column_or_1d(y, warn=warn)
+    check_classification_targets(y)
+    return y
 
 
 def _check_has_uncertainty(estimator):
@@ -552,7 +562,7 @@ class FixedRejectClassifier(_BaseRejectClassifier):
         """
         self._thresholds()
         _check_has_uncertainty(self.estimator)
-        _check_reject_label(self.reject_label, np.unique(np.asarray(y)))
+        _check_reject_label(self.reject_label, np.unique(_check_y("FixedRejectClassifier", y, warn=False)))
         estimator = clone(self.estimator).fit(X, y)
         _check_reject_label(self.reject_label, estimator.classes_)
         self.estimator_ = estimator
@@ -741,8 +751,8 @@ class TunedRejectClassifier(_BaseRejectClassifier):
         if not isinstance(self.refit, (bool, np.bool_)):
             raise ValueError(f"refit: expected True or False, got {self.refit!r}.")
         _check_has_uncertainty(self.estimator)
+        y = _check_y("TunedRejectClassifier", y, warn=True)
         X, y = indexable(X, y)
-        y = np.asarray(y)
         _check_reject_label(self.reject_label, np.unique(y))
 
         split = self._split(X, y)

@@ -14,6 +14,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, PredefinedSplit, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import gan_ova
 from gan_ova import GANShieldedOvAClassifier, predict_uncertainty
@@ -439,3 +440,27 @@ def test_public_api():
     assert gan_ova.TunedRejectClassifier is TunedRejectClassifier
     assert {"FixedRejectClassifier", "TunedRejectClassifier"} <= set(gan_ova.__all__)
 
+
+
+_CHECK_KW = {"max_epochs": 5, "batch_size": 8, "lr": 1e-2, "random_state": 0, "backbone_kwargs": {"hidden": (16,)}}
+
+
+def _expected_failed_checks(estimator):
+    failed = {"check_classifiers_classes": "the default reject_label=-1 is refused for string classes "
+                                           "(a ValueError asks for a string such as 'unknown')"}
+    if isinstance(estimator, TunedRejectClassifier):
+        failed["check_classifiers_train"] = (
+            "coverage=1.0 keeps every held-out input, but test inputs more uncertain than all of them are "
+            "rejected by design, so predict differs from the argmax of predict_proba on a few rows")
+        failed["check_classifiers_train(readonly_memmap=True)"] = failed["check_classifiers_train"]
+        failed["check_classifiers_train(readonly_memmap=True,X_dtype=float32)"] = failed["check_classifiers_train"]
+    return failed
+
+
+@parametrize_with_checks(
+    [FixedRejectClassifier(SoftmaxClassifier(**_CHECK_KW)),
+     TunedRejectClassifier(SoftmaxClassifier(**_CHECK_KW), coverage=1.0, random_state=0)],
+    expected_failed_checks=_expected_failed_checks,
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
