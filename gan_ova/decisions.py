@@ -305,7 +305,7 @@ def select_reject_thresholds(y_true, y_pred, *, epistemic=None, aleatoric=None, 
     # enters at level L_i = max over scores of (number of values below score_i) + 1.
     ranked = {name: np.sort(s) for name, s in given.items()}
     entry = np.max([np.searchsorted(ranked[name], s, side="left") for name, s in given.items()], axis=0) + 1
-    levels, first = np.unique(entry, return_index=True)
+    levels = np.unique(entry)
     order = np.argsort(entry, kind="stable")
     kept = np.searchsorted(entry[order], levels, side="right")  # examples kept at each level
     hits = np.cumsum(correct[order])[kept - 1]
