@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import Pipeline
 
 __all__ = ["predict_uncertainty"]
 
 
 def _final_step(estimator):
-    """Unwrap fitted searches and pipelines; return ``(preprocessing_steps, final_estimator)``."""
+    """Unwrap fitted searches, frozen estimators and pipelines; return ``(preprocessing_steps, final_estimator)``."""
     transforms = []
     while True:
-        if isinstance(estimator, Pipeline):
+        if isinstance(estimator, FrozenEstimator):
+            estimator = estimator.estimator
+        elif isinstance(estimator, Pipeline):
             steps = estimator.steps
             if len(steps) > 1:
                 transforms.append(estimator[:-1])
@@ -36,8 +39,9 @@ def predict_uncertainty(estimator, X):
     function runs ``X`` through the pipeline's transformers and calls the
     final step's ``predict_uncertainty``. It also accepts a fitted gan_ova
     estimator itself (then it is ``estimator.predict_uncertainty(X)``), a
-    fitted ``GridSearchCV``/``RandomizedSearchCV`` (its ``best_estimator_``)
-    and pipelines nested as the last step of a pipeline.
+    fitted ``GridSearchCV``/``RandomizedSearchCV`` (its ``best_estimator_``),
+    a :class:`~sklearn.frozen.FrozenEstimator` around any of these, and
+    pipelines nested as the last step of a pipeline.
 
     Parameters
     ----------
