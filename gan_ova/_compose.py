@@ -8,7 +8,7 @@ from sklearn.pipeline import Pipeline
 __all__ = ["predict_uncertainty"]
 
 
-def _final_step(estimator):
+def final_step(estimator):
     """Unwrap fitted searches, frozen estimators and pipelines; return ``(preprocessing_steps, final_estimator)``."""
     transforms = []
     while True:
@@ -25,9 +25,28 @@ def _final_step(estimator):
             return transforms, estimator
 
 
-def _describe(obj):
+def describe_estimator(obj):
     """A one-line name for an error message: the class name (reprs of pipelines span lines)."""
     return repr(obj) if isinstance(obj, str) or obj is None else type(obj).__name__
+
+
+def uncertainty_step(estimator, fitted=True):
+    """``(preprocessing_steps, predict_uncertainty method)`` of ``estimator`` or of a Pipeline's last step.
+
+    Raises a TypeError naming what was passed when there is no such method.
+    """
+    transforms, final = final_step(estimator)
+    method = getattr(final, "predict_uncertainty", None)
+    if not callable(method):
+        what = describe_estimator(final)
+        if final is not estimator:
+            what = f"{describe_estimator(estimator)} whose final estimator is {what}"
+        kind = "a fitted gan_ova estimator" if fitted else "a gan_ova estimator"
+        raise TypeError(
+            f"estimator: expected {kind}, or a Pipeline whose last step is one, "
+            f"got {what} (no predict_uncertainty method)."
+        )
+    return transforms, method
 
 
 def predict_uncertainty(estimator, X):
@@ -84,14 +103,7 @@ def predict_uncertainty(estimator, X):
     ...
     TypeError: estimator: expected a fitted gan_ova estimator, or a Pipeline whose last step is one, got StandardScaler (no predict_uncertainty method).
     """
-    transforms, final = _final_step(estimator)
-    method = getattr(final, "predict_uncertainty", None)
-    if not callable(method):
-        what = _describe(final) if final is estimator else f"{_describe(estimator)} whose final estimator is {_describe(final)}"
-        raise TypeError(
-            "estimator: expected a fitted gan_ova estimator, or a Pipeline whose last step is one, "
-            f"got {what} (no predict_uncertainty method)."
-        )
+    transforms, method = uncertainty_step(estimator)
     for transform in transforms:
         X = transform.transform(X)
     return method(X)

@@ -35,7 +35,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._base import warn_user
-from ._compose import _describe, _final_step, predict_uncertainty
+from ._compose import describe_estimator, predict_uncertainty, uncertainty_step
 
 __all__ = [
     "FixedRejectClassifier",
@@ -162,13 +162,7 @@ def _check_y(owner, y, *, warn):
 
 def _check_has_uncertainty(estimator):
     """TypeError (before any fitting) unless the estimator's last step has ``predict_uncertainty``."""
-    _, final = _final_step(estimator)
-    if not callable(getattr(final, "predict_uncertainty", None)):
-        what = _describe(final) if final is estimator else f"{_describe(estimator)} whose final estimator is {_describe(final)}"
-        raise TypeError(
-            "estimator: expected a gan_ova estimator, or a Pipeline whose last step is one, "
-            f"got {what} (no predict_uncertainty method)."
-        )
+    uncertainty_step(estimator, fitted=False)
 
 
 # ----------------------------------------------------------------------
@@ -764,7 +758,7 @@ class TunedRejectClassifier(_BaseRejectClassifier):
             except NotFittedError as exc:
                 raise NotFittedError(
                     f"estimator: expected a fitted estimator with cv='prefit', got an unfitted "
-                    f"{_describe(self.estimator)}; fit it first, or use cv=0.2."
+                    f"{describe_estimator(self.estimator)}; fit it first, or use cv=0.2."
                 ) from exc
             model, X_val, y_val = self.estimator, X, y
         else:
