@@ -18,7 +18,7 @@ count itself costs little.
 
 Usage::
 
-    OMP_NUM_THREADS=1 python benchmarks/colour_cost.py            # about 4 min of CPU time
+    OMP_NUM_THREADS=1 python benchmarks/colour_cost.py            # every row: about 6 min of CPU time
     OMP_NUM_THREADS=1 python benchmarks/colour_cost.py --settings colour          # grey and colour only
 
 Never used as a CI gate.
