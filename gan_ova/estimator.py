@@ -137,10 +137,17 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         samples (after the validation split), the fit uses all of them per
         batch and warns; the parameter itself is left unchanged.
     cae_max_epochs : int, default=200
-        Stage-1 epochs (reference: 200).
+        Stage-1 epochs (reference: 200). The defaults of ``cae_max_epochs``
+        and ``max_epochs`` are the paper's budget, long on a CPU: on
+        Fashion-MNIST 28x28 one autoencoder epoch took 3.4 s and one stage-2
+        epoch 33 s per 6,000 images on one core
+        (``benchmarks/epoch_cost.py``), so a default fit on 30,000 images
+        takes about two hours. Use a GPU, or pass smaller budgets on a CPU
+        (e.g. 10-20 autoencoder epochs; docs: "When to use gan_ova").
     max_epochs : int, default=20
         Stage-2 epochs, i.e. passes over the real training data (MNIST 0-4:
-        about 2,000 generator steps, the reference budget).
+        about 2,000 generator steps, the reference budget; see ``cae_max_epochs``
+        for the time this takes on a CPU).
     validation_fraction : float, default=0.2
         Stratified held-out share of the training data; the classifier state
         with the best validation accuracy is kept. 0 keeps the last state.

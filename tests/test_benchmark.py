@@ -114,6 +114,8 @@ def test_cli_end_to_end_quick(tmp_path, capsys, monkeypatch):
     out = capsys.readouterr()
     assert rc == 0
     assert "| uqgan |" in out.out and "| max_softmax |" in out.out
+    # one seed: the printed table says n=1 instead of showing a fake "± 0.00" spread (issue 11)
+    assert "1 seed (n=1): single values, no spread" in out.out and "±" not in out.out
     assert "[1/2]" in out.err  # progress lines
     assert (tmp_path / "results.json").exists()
 

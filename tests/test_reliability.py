@@ -94,6 +94,18 @@ def test_batch_size_larger_than_data_is_shrunk_with_a_warning(data):
     assert clf.shielding_net_.batch_size == 200 and clf.get_params()["batch_size"] == 256
 
 
+def test_default_batch_size_on_a_small_data_set_shrinks_with_a_warning():
+    """Issue 11: default settings on 178-row data (wine) warn once and fit with the smaller batch."""
+    from sklearn.datasets import load_wine
+
+    X, y = load_wine(return_X_y=True)
+    clf = GANShieldedOvAClassifier(cae_max_epochs=1, max_epochs=1, random_state=0)  # default batch_size
+    msg = r"batch_size: 256 is larger than the number of training samples, 142 \(178 samples minus the validation_fraction=0.2 held out\); this fit uses batches of 142"
+    with pytest.warns(UserWarning, match=msg):
+        clf.fit(X, y)
+    assert clf.shielding_net_.batch_size == 142 and clf.get_params()["batch_size"] == 256
+
+
 def test_batch_size_that_fits_does_not_warn(data):
     X, y = data
     with warnings.catch_warnings():
@@ -140,6 +152,16 @@ def test_single_image_without_batch_axis_says_so(model, colour_model, data, meth
     # with the batch axis the same image is accepted
     assert len(np.atleast_1d(getattr(model, method)(grey[None]))) in (1, 2)
     assert len(np.atleast_1d(getattr(colour_model, method)(colour[None]))) in (1, 2)
+
+
+def test_single_image_to_a_model_fitted_on_3d_images_says_add_the_batch_axis(data):
+    """Issue 11: fitted on (n, 8, 8), given one (8, 8) image: the message says X[None]."""
+    X, y = data
+    clf = GANShieldedOvAClassifier(**dict(IMG, max_epochs=1)).fit(X[:, 0], y)  # (200, 8, 8)
+    for method in PREDICT_METHODS:
+        with pytest.raises(ValueError, match=r"X: got one image of shape \(8, 8\).*add the batch axis: X\[None\]"):
+            getattr(clf, method)(X[0, 0])
+    np.testing.assert_allclose(clf.predict_proba(X[0, 0][None]), clf.predict_proba(X[:1, 0]))
 
 
 def test_a_batch_of_one_grey_image_is_not_taken_for_a_single_image(model, data):
