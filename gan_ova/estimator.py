@@ -36,7 +36,8 @@ from .training import (
     load_training_state,
     restore_training_state,
 )
-from .uncertainty import ova_uncertainty
+from .calibration import fit_temperature
+from .uncertainty import class_probabilities, ova_uncertainty
 
 __all__ = ["GANShieldedOvAClassifier"]
 
@@ -203,6 +204,17 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
     mc_samples : int, default=50
         Forward passes at test time when ``mc_dropout > 0``; ignored (with a
         UserWarning at fit, if changed) when ``mc_dropout=0``.
+    calibration : {None, "temperature"}, default=None
+        Post-hoc calibration of the class probabilities, fitted after
+        training on the validation split that fit holds out
+        (``validation_fraction`` must be > 0). ``"temperature"``: one
+        temperature ``T`` on the class scores ``log(pi_k q_k)``,
+        ``P_T(k|x) = P(k|x)^(1/T) / sum_j P(j|x)^(1/T)``, chosen to minimize
+        the validation negative log-likelihood (``calibration_temperature_``).
+        It changes ``predict_proba`` and the aleatoric uncertainty (the
+        entropy of the calibrated ``P(k|x)``); predictions (the arg-max), the
+        OvA sigmoids, ``P_in`` and the epistemic uncertainty are unchanged.
+        See the user guide, "Calibration". None: no calibration (``T = 1``).
     device : str or torch.device, default="cpu"
         ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
     random_state : int, RandomState instance or None, default=None
@@ -249,6 +261,9 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         ``far_field``).
     best_epoch_ : int or None
         Stage-2 epoch whose classifier was kept (None without validation).
+    calibration_temperature_ : float
+        The temperature ``T`` applied to ``P(k|x)`` (1.0 when
+        ``calibration=None``); see ``calibration``.
     fit_interrupted_ : bool
         Whether the last fit was stopped with Ctrl-C during stage 2.
 
@@ -314,6 +329,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         far_field="auto",
         mc_dropout=0.0,
         mc_samples=50,
+        calibration=None,
         device="cpu",
         random_state=None,
         verbose=0,
@@ -349,6 +365,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         self.far_field = far_field
         self.mc_dropout = mc_dropout
         self.mc_samples = mc_samples
+        self.calibration = calibration
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -374,6 +391,14 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         for name in ("standardize_latent", "scale_lambdas", "reconstruction_positives"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ValueError(f"{name}: expected True or False, got {getattr(self, name)!r}.")
+        if not (self.calibration is None or (isinstance(self.calibration, str) and self.calibration == "temperature")):
+            raise ValueError(f"calibration: expected None or 'temperature', got {self.calibration!r}.")
+        if self.calibration is not None and self.validation_fraction == 0:
+            raise ValueError(
+                f"calibration: {self.calibration!r} is fitted on the validation split, which needs "
+                f"validation_fraction > 0, got {self.validation_fraction!r}; set validation_fraction (e.g. 0.2) "
+                "or calibration=None."
+            )
         if not (isinstance(self.far_field, str) and self.far_field in ("auto", "on", "off")):
             raise ValueError(f"far_field: expected 'auto', 'on' or 'off', got {self.far_field!r}.")
         if self.autoencoder != "auto" and self.autoencoder not in _AUTOENCODERS:
@@ -429,6 +454,12 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         split_seed, torch_seed, mc_seed = (int(s) for s in rng.randint(0, 2**31 - 1, size=3))
 
         tr, va = self._split(y_idx, split_seed)
+        if self.calibration is not None and va is None:
+            raise ValueError(
+                f"calibration: {self.calibration!r} needs a validation split, but validation_fraction="
+                f"{self.validation_fraction!r} of {len(Xf)} samples leaves none; raise validation_fraction or "
+                "pass more samples, or set calibration=None."
+            )
         bs = self._effective_batch_size(len(tr), len(Xf))
 
         with torch.random.fork_rng(devices=fork_devices(device)):
@@ -481,6 +512,10 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         cb = dict(self.shielding_net_.callbacks_)["best_classifier"]
         self.best_epoch_ = cb.best_epoch_
         self.fit_interrupted_ = bool(getattr(self.shielding_net_, "interrupted_", False))
+        self.calibration_temperature_ = 1.0
+        if self.calibration == "temperature":
+            raw = self._uncertainty_parts(self._ova_proba(Xc[va]))
+            self.calibration_temperature_ = fit_temperature(raw, y_idx[va])
         if self.fit_interrupted_:
             epochs = len(self.shielding_net_.history)
             warnings.warn(
@@ -669,7 +704,8 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         h = hashlib.sha256()
         h.update(np.ascontiguousarray(Xf).tobytes())
         h.update(np.ascontiguousarray(y_idx).tobytes())
-        params = {k: v for k, v in self.get_params().items() if k not in ("verbose", "checkpoint_dir", "device")}
+        skip = ("verbose", "checkpoint_dir", "device", "calibration")  # calibration is fitted after training
+        params = {k: v for k, v in self.get_params().items() if k not in skip}
         h.update(repr(sorted((k, repr(v)) for k, v in params.items())).encode())
         return {
             "fingerprint": h.hexdigest(),
@@ -701,15 +737,27 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             logits = net.ova_logits(Xc)
         return expit(logits)
 
+    def _uncertainty_parts(self, p):
+        """Uncalibrated ``P(k|x)`` per pass: (n, K), or (mc_samples, n, K) with MC dropout."""
+        if p.ndim == 2:
+            return class_probabilities(p, self.class_prior_)
+        return np.stack([class_probabilities(pt, self.class_prior_) for pt in p])
+
+    def _uncertainty_dict_from_p(self, p):
+        # getattr: models saved before calibration existed have no temperature (T = 1).
+        return ova_uncertainty(p, self.class_prior_, temperature=getattr(self, "calibration_temperature_", 1.0))
+
     def _uncertainty_dict(self, Xc):
-        return ova_uncertainty(self._ova_proba(Xc), self.class_prior_)
+        return self._uncertainty_dict_from_p(self._ova_proba(Xc))
 
     def predict_proba(self, X):
         """Class probabilities ``P(k|x) = pi_k q_k / sum_j pi_j q_j``.
 
         ``q_k = p_k / (p_k + (K - 1)(1 - p_k))`` rescales the OvA sigmoid
         ``p_k``; ``pi_k`` are the training class frequencies. With MC dropout
-        the probabilities of ``mc_samples`` passes are averaged.
+        the probabilities of ``mc_samples`` passes are averaged. With
+        ``calibration="temperature"`` each pass's ``P(k|x)`` is
+        temperature-scaled first (``calibration_temperature_``).
 
         Parameters
         ----------
@@ -783,7 +831,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         check_is_fitted(self)
         p = self._ova_proba(self._prepare_X(X, fit=False))
         if len(self.classes_) == 2:
-            proba = ova_uncertainty(p, self.class_prior_)["proba"]
+            proba = self._uncertainty_dict_from_p(p)["proba"]
             return np.log(np.maximum(proba[:, 1], 1e-300)) - np.log(np.maximum(proba[:, 0], 1e-300))
         if p.ndim == 3:
             p = p.mean(axis=0)

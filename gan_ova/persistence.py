@@ -347,6 +347,7 @@ def save_model(estimator, path):
         "random_seed": int(estimator.random_seed_),
         "best_epoch": None if estimator.best_epoch_ is None else int(estimator.best_epoch_),
         "fit_interrupted": bool(estimator.fit_interrupted_),
+        "calibration_temperature": float(getattr(estimator, "calibration_temperature_", 1.0)),
     }
     if hasattr(estimator, "feature_names_in_"):
         fitted["feature_names_in"] = [str(f) for f in estimator.feature_names_in_]
@@ -628,7 +629,16 @@ def _read_fitted(cfg):
         "random_seed_": cfg.get("fitted", "random_seed", types=int),
         "best_epoch_": cfg.get("fitted", "best_epoch", types=(int, type(None))),
         "fit_interrupted_": cfg.get("fitted", "fit_interrupted", types=bool),
+        # optional: files written before calibration existed have none (T = 1)
+        "calibration_temperature_": cfg.get("fitted", "calibration_temperature", types=(int, float), optional=True),
     }
+    temperature = fitted["calibration_temperature_"]
+    if temperature is None:
+        fitted["calibration_temperature_"] = 1.0
+    elif isinstance(temperature, bool) or not (np.isfinite(temperature) and temperature > 0):
+        raise cfg.error(f"entry 'fitted.calibration_temperature' must be a finite number > 0, got {temperature!r}.")
+    else:
+        fitted["calibration_temperature_"] = float(temperature)
     if fitted["classes_"].ndim != 1:
         raise cfg.error("entry 'fitted.classes' must be 1-D.")
     if image_shape is None:
