@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import minimize_scalar
 
-__all__ = ["temper_probabilities", "calibration_nll", "fit_temperature", "TEMPERATURE_BOUNDS"]
+__all__ = ["temper_probabilities", "calibration_nll", "fit_temperature", "has_no_errors", "TEMPERATURE_BOUNDS"]
 
 #: Search interval of :func:`fit_temperature`; the fitted ``T`` is clipped to it.
 TEMPERATURE_BOUNDS = (0.05, 20.0)
@@ -119,6 +119,32 @@ def calibration_nll(proba, y, temperature=1.0):
     return float(-np.mean(np.log(np.maximum(pt[np.arange(len(y)), y], _TINY))))
 
 
+def has_no_errors(proba, y):
+    """Whether every row's arg-max (of the MC mean for 3-D ``proba``) is its label.
+
+    Then the NLL of temperature-scaled probabilities has no minimum (it falls
+    as ``T -> 0``), and :func:`fit_temperature` returns 1.0.
+
+    Parameters
+    ----------
+    proba : array-like of shape (n_samples, n_classes) or (n_passes, n_samples, n_classes)
+    y : array-like of int, shape (n_samples,)
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> has_no_errors(np.array([[0.9, 0.1], [0.3, 0.7]]), [0, 1])
+    True
+    """
+    proba = np.asarray(proba, dtype=np.float64)
+    mean = proba.mean(axis=0) if proba.ndim == 3 else proba
+    return bool(np.all(mean.argmax(axis=1) == np.asarray(y)))
+
+
 def fit_temperature(proba, y, bounds=TEMPERATURE_BOUNDS):
     """Temperature ``T`` that minimizes the NLL of ``y`` under ``temper_probabilities(proba, T)``.
 
@@ -127,6 +153,11 @@ def fit_temperature(proba, y, bounds=TEMPERATURE_BOUNDS):
     log-sum-exp of linear functions minus a linear one), so the minimum
     found is the global one. If ``T = 1`` fits the data at least as well,
     1.0 is returned.
+
+    When every row's arg-max is its label (no held-out errors), the NLL keeps
+    falling as ``T -> 0`` and has no minimum: the data say nothing about the
+    temperature, and 1.0 (no calibration) is returned. Check for that case
+    with :func:`has_no_errors`.
 
     Parameters
     ----------
@@ -141,7 +172,7 @@ def fit_temperature(proba, y, bounds=TEMPERATURE_BOUNDS):
     Returns
     -------
     temperature : float
-        In ``bounds``. 1.0 when ``proba`` has no rows.
+        In ``bounds``. 1.0 when ``proba`` has no rows or no errors.
 
     Examples
     --------
@@ -167,6 +198,8 @@ def fit_temperature(proba, y, bounds=TEMPERATURE_BOUNDS):
     if proba.shape[-2] == 0:
         return 1.0
     calibration_nll(proba, y)  # validates y
+    if has_no_errors(proba, y):
+        return 1.0
     res = minimize_scalar(
         lambda logt: calibration_nll(proba, y, np.exp(logt)),
         bounds=(np.log(lo), np.log(hi)),

@@ -36,7 +36,7 @@ from .training import (
     load_training_state,
     restore_training_state,
 )
-from .calibration import fit_temperature
+from .calibration import fit_temperature, has_no_errors
 from .uncertainty import class_probabilities, ova_uncertainty
 
 __all__ = ["GANShieldedOvAClassifier"]
@@ -515,6 +515,12 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         self.calibration_temperature_ = 1.0
         if self.calibration == "temperature":
             raw = self._uncertainty_parts(self._ova_proba(Xc[va]))
+            if has_no_errors(raw, y_idx[va]):
+                warn_user(
+                    f"calibration: all {len(va)} validation examples are classified correctly, so the validation "
+                    "likelihood gives no temperature (it grows without bound as T -> 0); kept T = 1 (no "
+                    "calibration). A larger validation_fraction gives the calibration errors to learn from."
+                )
             self.calibration_temperature_ = fit_temperature(raw, y_idx[va])
         if self.fit_interrupted_:
             epochs = len(self.shielding_net_.history)

@@ -8,7 +8,7 @@ import torch
 from sklearn.base import clone
 
 from gan_ova import GANShieldedOvAClassifier
-from gan_ova.calibration import calibration_nll, fit_temperature, temper_probabilities
+from gan_ova.calibration import calibration_nll, fit_temperature, has_no_errors, temper_probabilities
 from gan_ova.persistence import CONFIG_NAME, load_model, save_model
 from gan_ova.uncertainty import class_probabilities, ova_uncertainty
 
@@ -100,6 +100,20 @@ def test_fit_temperature_mc_passes_and_bounds():
         fit_temperature(wrong, np.ones(100, dtype=int), bounds=(2.0, 1.0))
     with pytest.raises(ValueError, match="y: expected 100 class indices"):
         fit_temperature(wrong, np.full(100, 7))
+
+
+def test_fit_temperature_without_errors_keeps_one():
+    """No held-out errors: the NLL falls as T -> 0 without a minimum; T = 1, not the lower bound."""
+    rng = np.random.RandomState(5)
+    p = _softmax(3.0 * rng.randn(200, 4))
+    y = p.argmax(axis=1)
+    assert has_no_errors(p, y) and not has_no_errors(p, (y + 1) % 4)
+    assert calibration_nll(p, y, 0.1) < calibration_nll(p, y, 1.0)  # it would run to the bound
+    assert fit_temperature(p, y) == 1.0
+    assert fit_temperature(np.stack([p, p]), y) == 1.0
+    y_one_error = y.copy()
+    y_one_error[0] = (y[0] + 1) % 4
+    assert fit_temperature(p, y_one_error) != 1.0  # one error: a finite minimum
 
 
 def test_ova_uncertainty_temperature_changes_only_proba_and_aleatoric():
@@ -220,3 +234,16 @@ def test_calibration_needs_a_validation_split(digits200):
     with pytest.raises(ValueError, match=r"calibration: 'temperature' needs a validation split, but "
                                          r"validation_fraction=0.01 of 20 samples leaves none"):
         est.fit(X[:20], y[:20])
+
+
+def test_calibration_without_validation_errors_warns_and_keeps_one(pair, monkeypatch):
+    """The estimator says why T stays 1 when every validation example is right."""
+    import gan_ova.estimator as estimator_module
+
+    monkeypatch.setattr(estimator_module, "has_no_errors", lambda proba, y: True)
+    monkeypatch.setattr(estimator_module, "fit_temperature", lambda proba, y: 1.0)
+    _, _, X, y = pair
+    est = GANShieldedOvAClassifier(calibration="temperature", **dict(IMG_SMALL, max_epochs=1))
+    with pytest.warns(UserWarning, match=r"calibration: all \d+ validation examples are classified correctly.*kept T = 1"):
+        est.fit(X, y)
+    assert est.calibration_temperature_ == 1.0
