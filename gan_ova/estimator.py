@@ -36,7 +36,8 @@ from .training import (
     load_training_state,
     restore_training_state,
 )
-from .uncertainty import ova_uncertainty
+from .calibration import fit_temperature, has_no_errors
+from .uncertainty import class_probabilities, ova_uncertainty
 
 __all__ = ["GANShieldedOvAClassifier"]
 
@@ -196,6 +197,17 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
     mc_samples : int, default=50
         Forward passes at test time when ``mc_dropout > 0``; ignored (with a
         UserWarning at fit, if changed) when ``mc_dropout=0``.
+    calibration : {None, "temperature"}, default=None
+        Post-hoc calibration of the class probabilities, fitted after
+        training on the validation split that fit holds out
+        (``validation_fraction`` must be > 0). ``"temperature"``: one
+        temperature ``T`` on the class scores ``log(pi_k q_k)``,
+        ``P_T(k|x) = P(k|x)^(1/T) / sum_j P(j|x)^(1/T)``, chosen to minimize
+        the validation negative log-likelihood (``calibration_temperature_``).
+        It changes ``predict_proba`` and the aleatoric uncertainty (the
+        entropy of the calibrated ``P(k|x)``); predictions (the arg-max), the
+        OvA sigmoids, ``P_in`` and the epistemic uncertainty are unchanged.
+        See the user guide, "Calibration". None: no calibration (``T = 1``).
     device : str or torch.device, default="cpu"
         ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
     random_state : int, RandomState instance or None, default=None
@@ -242,6 +254,9 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         ``far_field``).
     best_epoch_ : int or None
         Stage-2 epoch whose classifier was kept (None without validation).
+    calibration_temperature_ : float
+        The temperature ``T`` applied to ``P(k|x)`` (1.0 when
+        ``calibration=None``); see ``calibration``.
     fit_interrupted_ : bool
         Whether the last fit was stopped with Ctrl-C during stage 2.
 
@@ -307,6 +322,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         far_field="auto",
         mc_dropout=0.0,
         mc_samples=50,
+        calibration=None,
         device="cpu",
         random_state=None,
         verbose=0,
@@ -342,6 +358,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         self.far_field = far_field
         self.mc_dropout = mc_dropout
         self.mc_samples = mc_samples
+        self.calibration = calibration
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -367,6 +384,14 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         for name in ("standardize_latent", "scale_lambdas", "reconstruction_positives"):
             check_bool(name, getattr(self, name))
         check_choice("far_field", self.far_field, ("auto", "on", "off"))
+        if not (self.calibration is None or (isinstance(self.calibration, str) and self.calibration == "temperature")):
+            raise ValueError(f"calibration: expected None or 'temperature', got {self.calibration!r}.")
+        if self.calibration is not None and self.validation_fraction == 0:
+            raise ValueError(
+                f"calibration: {self.calibration!r} is fitted on the validation split, which needs "
+                f"validation_fraction > 0, got {self.validation_fraction!r}; set validation_fraction (e.g. 0.2) "
+                "or calibration=None."
+            )
         if self.autoencoder != "auto" and self.autoencoder not in AUTOENCODERS:
             raise ValueError(
                 f"autoencoder: expected 'auto' or one of {sorted(AUTOENCODERS)}, got {self.autoencoder!r}."
@@ -412,6 +437,12 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
     _seed_order = ("split", "torch", "predict")  # the order of gan_ova 0.1: same seeds, same fits
 
     def _fit_nets(self, ctx):
+        if self.calibration is not None and ctx.va is None:
+            raise ValueError(
+                f"calibration: {self.calibration!r} needs a validation split, but validation_fraction="
+                f"{self.validation_fraction!r} of {len(ctx.Xf)} samples leaves none; raise validation_fraction or "
+                "pass more samples, or set calibration=None."
+            )
         ckpt = self._checkpoint_paths(ctx.Xf, ctx.y_idx)
         Xc, sampler = self._far_field(ctx)
         ctx.Xc = Xc
@@ -453,6 +484,18 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         cb = dict(self.shielding_net_.callbacks_)["best_classifier"]
         self.best_epoch_ = cb.best_epoch_
         self.fit_interrupted_ = bool(getattr(self.shielding_net_, "interrupted_", False))
+        self.calibration_temperature_ = 1.0
+        if self.calibration == "temperature":
+            va = ctx.va
+            raw = self._uncertainty_parts(self._ova_proba(ctx.Xc[va]))
+            y_va = ctx.y_idx[va]
+            if has_no_errors(raw, y_va):
+                warn_user(
+                    f"calibration: all {len(va)} validation examples are classified correctly, so the validation "
+                    "likelihood gives no temperature (it grows without bound as T -> 0); kept T = 1 (no "
+                    "calibration). A larger validation_fraction gives the calibration errors to learn from."
+                )
+            self.calibration_temperature_ = fit_temperature(raw, y_va)
         if self.fit_interrupted_:
             epochs = len(self.shielding_net_.history)
             warn_user(
@@ -622,7 +665,8 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         h = hashlib.sha256()
         h.update(np.ascontiguousarray(Xf).tobytes())
         h.update(np.ascontiguousarray(y_idx).tobytes())
-        params = {k: v for k, v in self.get_params().items() if k not in ("verbose", "checkpoint_dir", "device")}
+        skip = ("verbose", "checkpoint_dir", "device", "calibration")  # calibration is fitted after training
+        params = {k: v for k, v in self.get_params().items() if k not in skip}
         h.update(repr(sorted((k, repr(v)) for k, v in params.items())).encode())
         return {
             "fingerprint": h.hexdigest(),
@@ -662,6 +706,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         ("random_seed_", "int"),
         ("best_epoch_", "int?"),
         ("fit_interrupted_", "bool"),
+        ("calibration_temperature_", "temperature"),
     )
 
     def _get_safe_state(self):
@@ -731,15 +776,27 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             logits = net.ova_logits(Xc)
         return expit(logits)
 
+    def _uncertainty_parts(self, p):
+        """Uncalibrated ``P(k|x)`` per pass: (n, K), or (mc_samples, n, K) with MC dropout."""
+        if p.ndim == 2:
+            return class_probabilities(p, self.class_prior_)
+        return np.stack([class_probabilities(pt, self.class_prior_) for pt in p])
+
+    def _uncertainty_dict_from_p(self, p):
+        # getattr: models saved before calibration existed have no temperature (T = 1).
+        return ova_uncertainty(p, self.class_prior_, temperature=getattr(self, "calibration_temperature_", 1.0))
+
     def _uncertainty_dict(self, Xc):
-        return ova_uncertainty(self._ova_proba(Xc), self.class_prior_)
+        return self._uncertainty_dict_from_p(self._ova_proba(Xc))
 
     def predict_proba(self, X):
         """Class probabilities ``P(k|x) = pi_k q_k / sum_j pi_j q_j``.
 
         ``q_k = p_k / (p_k + (K - 1)(1 - p_k))`` rescales the OvA sigmoid
         ``p_k``; ``pi_k`` are the training class frequencies. With MC dropout
-        the probabilities of ``mc_samples`` passes are averaged.
+        the probabilities of ``mc_samples`` passes are averaged. With
+        ``calibration="temperature"`` each pass's ``P(k|x)`` is
+        temperature-scaled first (``calibration_temperature_``).
 
         Parameters
         ----------
@@ -813,7 +870,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         check_is_fitted(self)
         p = self._ova_proba(self._predict_inputs(X))
         if len(self.classes_) == 2:
-            proba = ova_uncertainty(p, self.class_prior_)["proba"]
+            proba = self._uncertainty_dict_from_p(p)["proba"]
             return np.log(np.maximum(proba[:, 1], 1e-300)) - np.log(np.maximum(proba[:, 0], 1e-300))
         if p.ndim == 3:
             p = p.mean(axis=0)

@@ -196,6 +196,7 @@ _ENCODERS = {
     "bool": lambda v, where: bool(v),
     "shape": _encode_shape,
     "names": _encode_names,
+    "temperature": lambda v, where: float(v),
 }
 
 
@@ -611,6 +612,16 @@ def _read_names(cfg, key, optional):
     return np.asarray(names, dtype=object)
 
 
+def _read_temperature(cfg, key, optional):
+    """A calibration temperature: a finite number > 0; files written before calibration existed have none (T = 1)."""
+    value = cfg.get("fitted", key, types=(int, float), optional=True)
+    if value is None:
+        return 1.0
+    if isinstance(value, bool) or not (math.isfinite(value) and value > 0):
+        raise cfg.error(f"entry 'fitted.{key}': expected a finite number > 0, got {value!r}.")
+    return float(value)
+
+
 # How each kind of fitted attribute is read back from config.json, checked.
 _DECODERS = {
     "classes": lambda cfg, key, optional: cfg.array("fitted", key, optional=optional),
@@ -620,6 +631,7 @@ _DECODERS = {
     "bool": lambda cfg, key, optional: cfg.get("fitted", key, types=bool, optional=optional),
     "shape": _read_shape,
     "names": _read_names,
+    "temperature": _read_temperature,
 }
 
 

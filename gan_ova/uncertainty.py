@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .calibration import temper_probabilities
+
 __all__ = [
     "ova_q",
     "class_probabilities",
@@ -210,7 +212,7 @@ def aleatoric_uncertainty(p, priors=None):
     return normalized_entropy(class_probabilities(p, priors))
 
 
-def ova_uncertainty(p, priors=None):
+def ova_uncertainty(p, priors=None, temperature=1.0):
     """All test-time quantities from OvA sigmoids, averaged over MC passes.
 
     Parameters
@@ -221,6 +223,14 @@ def ova_uncertainty(p, priors=None):
         the passes, then the aleatoric uncertainty is the normalized entropy of
         the mean ``P(k|x)`` and the epistemic uncertainty is ``1 - mean P_in``.
     priors : array-like of shape (n_classes,), default=None
+    temperature : float > 0, default=1.0
+        Post-hoc calibration of the class probabilities (see
+        :mod:`gan_ova.calibration`): each pass's ``P(k|x)`` is replaced by
+        ``P(k|x)^(1/T)``, renormalized, i.e. a temperature on the class scores
+        ``log(pi_k q_k)``. ``proba`` and therefore ``aleatoric`` are the
+        calibrated ones; ``P_in`` and ``epistemic`` keep the uncalibrated
+        ``P(k|x)`` and ``q_k``, so the out-of-distribution score does not
+        depend on ``T``. 1 changes nothing.
 
     Returns
     -------
@@ -238,13 +248,17 @@ def ova_uncertainty(p, priors=None):
     array([[0.8, 0.2]])
     >>> float(r["epistemic"][0].round(4))  # 1 - (0.82 + 0.58) / 2
     0.3
+    >>> t = ova_uncertainty(np.array([[[0.9, 0.1]], [[0.7, 0.3]]]), temperature=2.0)
+    >>> bool(t["aleatoric"][0] > r["aleatoric"][0]), bool(t["epistemic"][0] == r["epistemic"][0])
+    (True, True)
     """
     p = np.asarray(p, dtype=np.float64)
     if p.ndim == 2:
         p = p[None]
     if p.ndim != 3:
         raise ValueError(f"p: expected 2-D or 3-D array, got shape {p.shape}.")
-    proba = np.stack([class_probabilities(pt, priors) for pt in p]).mean(axis=0)
+    raw = [class_probabilities(pt, priors) for pt in p]
+    proba = np.stack(raw if temperature == 1 else [temper_probabilities(r, temperature) for r in raw]).mean(axis=0)
     p_in = np.stack([in_distribution_probability(pt, priors) for pt in p]).mean(axis=0)
     return {
         "ova_proba": p.mean(axis=0),

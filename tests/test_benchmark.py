@@ -75,6 +75,24 @@ def test_run_benchmark_uqgan_mc(tmp_path, monkeypatch):
     assert res["config"]["budget"] == "standard" and 0 <= res["summary"]["uqgan_mc"]["accuracy"]["mean"] <= 1
 
 
+@pytest.mark.parametrize("key", sorted(BUDGETS))
+def test_uqgan_ts_gets_uqgans_budget_in_every_table(key):
+    assert _budget(*key, "uqgan_ts") == BUDGETS[key]["uqgan"]
+    assert METHODS["uqgan_ts"] == (GANShieldedOvAClassifier, {"calibration": "temperature"})
+
+
+def test_run_benchmark_uqgan_ts_records_the_temperature(monkeypatch):
+    """Same seed, same networks: uqgan_ts differs from uqgan only in P(k|x) (ECE, FP AUROC), not in OoD AUROC."""
+    monkeypatch.setitem(BUDGETS, ("digits", "quick"), TINY)
+    res = run_benchmark("digits", methods=["uqgan", "uqgan_ts"], seeds=[0], verbose=0)
+    raw, cal = res["runs"]["uqgan"][0], res["runs"]["uqgan_ts"][0]
+    assert "calibration_temperature" not in raw
+    assert 0.05 <= cal["calibration_temperature"] <= 20.0
+    assert cal["accuracy"] == raw["accuracy"]
+    assert cal["ood"]["pooled"]["auroc"] == raw["ood"]["pooled"]["auroc"]
+    assert res["summary"]["uqgan_ts"]["calibration_temperature"]["mean"] == cal["calibration_temperature"]
+
+
 def test_run_benchmark_writes_results(tmp_path):
     res = run_benchmark(
         "digits",

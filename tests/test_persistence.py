@@ -130,7 +130,7 @@ def _assert_same_attributes(a, b):
             assert vb.dtype == va.dtype, name
             np.testing.assert_array_equal(vb, va)
     for name in ("n_features_in_", "image_shape_", "input_is_uint8_", "input_ndim_", "random_seed_",
-                 "best_epoch_", "fit_interrupted_"):
+                 "best_epoch_", "fit_interrupted_", "calibration_temperature_"):
         assert getattr(b, name) == getattr(a, name), name
     assert b.shielding_net_.batch_size == a.shielding_net_.batch_size
     np.testing.assert_array_equal(b.shielding_net_.class_counts, a.shielding_net_.class_counts)
