@@ -278,17 +278,42 @@ def run_benchmark(
     >>> sorted(res["summary"]["ova"])
     ['accuracy', 'ece', 'fit_seconds', 'fp_auroc', 'ood']
     """
-    methods = list(METHODS) if methods is None else list(methods)
-    unknown = [m for m in methods if m not in METHODS]
-    if unknown:
-        raise ValueError(f"methods: unknown method(s) {unknown}; expected some of {list(METHODS)}.")
+    methods = _check_methods(methods)
     seeds = [int(s) for s in seeds]
     if not seeds:
         raise ValueError("seeds: expected at least one seed, got none.")
     name = dataset.replace("-", "_").lower()
     data = load_protocol(name, in_classes, ood=ood, root=root, n_train=n_train)
-    overrides = overrides or {}
-    config = {
+    config = _run_config(name, in_classes, data, methods, seeds, budget, device, overrides or {})
+    runs = {m: [] for m in methods}
+    total, t_start = len(methods) * len(seeds), time.perf_counter()
+    for seed in seeds:
+        for m in methods:
+            res = _fit_and_evaluate(m, config["params"][m], seed, device, data)
+            runs[m].append(res)
+            if verbose:
+                done = sum(len(r) for r in runs.values())
+                print(
+                    f"[{done}/{total}] {m:<12} seed {seed}: acc {100 * res['accuracy']:.2f}  "
+                    f"OoD AUROC {100 * res['ood']['pooled']['auroc']:.2f}  fit {res['fit_seconds']:.1f}s  "
+                    f"(elapsed {time.perf_counter() - t_start:.0f}s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    return _finish(config, runs, output)
+
+
+def _check_methods(methods):
+    methods = list(METHODS) if methods is None else list(methods)
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise ValueError(f"methods: unknown method(s) {unknown}; expected some of {list(METHODS)}.")
+    return methods
+
+
+def _run_config(name, in_classes, data, methods, seeds, budget, device, overrides):
+    """The ``config`` of a run: the protocol, each method's constructor arguments and the machine."""
+    return {
         "dataset": name,
         "in_classes": parse_classes(in_classes),
         "ood_sets": {k: int(len(v)) for k, v in data["ood"].items()},
@@ -305,32 +330,19 @@ def run_benchmark(
         "python": platform.python_version(),
         "threads": torch.get_num_threads(),
     }
-    runs = {m: [] for m in methods}
-    total = len(methods) * len(seeds)
-    done = 0
-    t_start = time.perf_counter()
-    for seed in seeds:
-        for m in methods:
-            cls, _ = METHODS[m]
-            params = dict(config["params"][m], random_state=seed, device=device)
-            t0 = time.perf_counter()
-            est = cls(**params).fit(data["X_train"], data["y_train"])
-            fit_s = time.perf_counter() - t0
-            res = evaluate(est, data["X_test"], data["y_test"], data["ood"])
-            res["fit_seconds"] = fit_s
-            if getattr(est, "calibration", None) is not None:
-                res["calibration_temperature"] = float(est.calibration_temperature_)
-            runs[m].append(res)
-            done += 1
-            if verbose:
-                print(
-                    f"[{done}/{total}] {m:<12} seed {seed}: acc {100 * res['accuracy']:.2f}  "
-                    f"OoD AUROC {100 * res['ood']['pooled']['auroc']:.2f}  fit {fit_s:.1f}s  "
-                    f"(elapsed {time.perf_counter() - t_start:.0f}s)",
-                    file=sys.stderr,
-                    flush=True,
-                )
-    return _finish(config, runs, output)
+
+
+def _fit_and_evaluate(method, params, seed, device, data):
+    """Fit one method with one seed and evaluate it; the metrics plus ``fit_seconds``."""
+    cls, _ = METHODS[method]
+    t0 = time.perf_counter()
+    est = cls(**dict(params, random_state=seed, device=device)).fit(data["X_train"], data["y_train"])
+    fit_s = time.perf_counter() - t0
+    res = evaluate(est, data["X_test"], data["y_test"], data["ood"])
+    res["fit_seconds"] = fit_s
+    if getattr(est, "calibration", None) is not None:
+        res["calibration_temperature"] = float(est.calibration_temperature_)
+    return res
 
 
 def _finish(config, runs, output):
@@ -430,17 +442,48 @@ def merge_results(paths, output=None):
     ['results.json', 'results.md']
     >>> tmp.cleanup()
     """
+    parts = [_read_part(p) for p in _part_paths(paths, output)]
+    _check_same_protocol(parts)
+    records, params, merged_from = _collect_records(parts)
+    first = parts[0][1]
+    methods = [m for m in METHODS if m in records] + [m for m in records if m not in METHODS]
+    method_seeds = {m: sorted(records[m]) for m in methods}
+    config = {key: first["config"][key] for key in ("dataset", "in_classes", "ood_sets", "n_train", "n_test")}
+    config.update(
+        methods=methods,
+        seeds=sorted({s for seeds in method_seeds.values() for s in seeds}),
+        method_seeds=method_seeds,
+        budget=first["config"]["budget"],
+        params={m: params[m][0] for m in methods},
+    )
+    for key in _ENVIRONMENT_KEYS:
+        values = []
+        for _, res in parts:
+            v = res["config"].get(key)
+            for item in v if isinstance(v, list) else [v]:
+                if item not in values:
+                    values.append(item)
+        config[key] = values[0] if len(values) == 1 else values
+    config["merged_from"] = merged_from
+    runs = {m: [records[m][s][0] for s in method_seeds[m]] for m in methods}
+    return _finish(config, runs, output)
+
+
+def _part_paths(paths, output):
+    """The part paths as strings, without the output folder itself (with a warning); at least one."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     paths = [os.fspath(p) for p in paths]
     if output:
         for p in [p for p in paths if _same_folder(p if os.path.isdir(p) else os.path.dirname(p) or ".", output)]:
-            warnings.warn(f"merge_results: skipping {p!r}, the output folder itself (it is rewritten).", UserWarning, stacklevel=2)
+            warnings.warn(f"merge_results: skipping {p!r}, the output folder itself (it is rewritten).", UserWarning, stacklevel=3)
             paths.remove(p)
     if not paths:
         raise ValueError("paths: expected at least one results folder to merge, got none.")
-    parts = [_read_part(p) for p in paths]
+    return paths
 
+
+def _check_same_protocol(parts):
     first_file, first = parts[0]
     for file, res in parts[1:]:
         for key in _PROTOCOL_KEYS:
@@ -452,6 +495,9 @@ def merge_results(paths, output=None):
                     "n_train can be merged."
                 )
 
+
+def _collect_records(parts):
+    """``(records, params, merged_from)``: method -> seed -> (record, file), method -> (params, file), files."""
     records, params, merged_from = {}, {}, []
     for file, res in parts:
         cfg = res["config"]
@@ -476,28 +522,7 @@ def merge_results(paths, output=None):
                         "(method, seed) pair may come from one part only."
                     )
                 seen[seed] = (rec, file)
-
-    methods = [m for m in METHODS if m in records] + [m for m in records if m not in METHODS]
-    method_seeds = {m: sorted(records[m]) for m in methods}
-    config = {key: first["config"][key] for key in ("dataset", "in_classes", "ood_sets", "n_train", "n_test")}
-    config.update(
-        methods=methods,
-        seeds=sorted({s for seeds in method_seeds.values() for s in seeds}),
-        method_seeds=method_seeds,
-        budget=first["config"]["budget"],
-        params={m: params[m][0] for m in methods},
-    )
-    for key in _ENVIRONMENT_KEYS:
-        values = []
-        for _, res in parts:
-            v = res["config"].get(key)
-            for item in v if isinstance(v, list) else [v]:
-                if item not in values:
-                    values.append(item)
-        config[key] = values[0] if len(values) == 1 else values
-    config["merged_from"] = merged_from
-    runs = {m: [records[m][s][0] for s in method_seeds[m]] for m in methods}
-    return _finish(config, runs, output)
+    return records, params, merged_from
 
 
 def _seed_counts(results):
