@@ -9,6 +9,7 @@ epistemic, higher = more uncertain) and ``score_samples``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import numbers
@@ -31,7 +32,16 @@ from ._farfield import squash
 from ._validation import check_number
 from .nets.classifiers import BACKBONES, default_backbone
 
-__all__ = ["BaseUQClassifier", "FitContext", "RESERVED_BACKBONE_KWARGS", "fork_devices", "standardization", "warn_user"]
+__all__ = [
+    "BaseUQClassifier",
+    "FitContext",
+    "RESERVED_BACKBONE_KWARGS",
+    "draw_seed",
+    "eval_mode",
+    "fork_devices",
+    "standardization",
+    "warn_user",
+]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
@@ -88,6 +98,23 @@ def fork_devices(device):
     """Devices whose RNG ``torch.random.fork_rng`` must save for ``device``."""
     dev = torch.device(device)
     return [dev] if dev.type == "cuda" else []
+
+
+def draw_seed(random_state):
+    """One int seed in ``[0, 2**31 - 1)`` drawn from ``random_state`` (for a torch generator)."""
+    return int(check_random_state(random_state).randint(0, 2**31 - 1))
+
+
+@contextlib.contextmanager
+def eval_mode(module):
+    """Run the block with ``module`` in evaluation mode and without gradients; its mode is restored after."""
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            yield module
+    finally:
+        module.train(was_training)
 
 
 def _check_channels_first(arr):

@@ -11,7 +11,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from scipy.special import expit
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import LRScheduler
 from skorch.dataset import Dataset
@@ -19,7 +18,7 @@ from skorch.helper import predefined_split
 from skorch.history import History
 from torch import nn
 
-from ._base import BaseUQClassifier, fork_devices, standardization, warn_user
+from ._base import BaseUQClassifier, draw_seed, eval_mode, fork_devices, standardization, warn_user
 from ._validation import check_bool, check_choice, check_hidden, check_number
 from ._farfield import FarFieldSampler, squash, squash_scales, unsquash
 from ._progress import PlainPrintLog, verbose_callbacks
@@ -943,7 +942,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         else:
             codes = Xc
         z = ((codes - self.latent_mean_) / self.latent_scale_).astype(np.float32)
-        seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
+        seed = draw_seed(random_state)
         with self._lock():
             stats = self.shielding_net_.shield_statistics(Xc, z, y_idx, n_per_class=n_per_class, seed=seed)
         return Bunch(real_codes=z, real_labels=y_idx, **stats)
@@ -974,22 +973,16 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         check_is_fitted(self)
         check_number("n_per_class", n_per_class, low=1, integer=True)
         K = len(self.classes_)
-        seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
+        seed = draw_seed(random_state)
         net = self.shielding_net_
         dev = torch.device(net.device)
         y_idx = np.repeat(np.arange(K), n_per_class)
         gen = torch.Generator(device="cpu").manual_seed(seed)
         noise = torch.rand(len(y_idx), self.noise_dim, generator=gen).to(dev)
-        G = net.generator_
-        was_training = G.training
-        G.eval()
-        try:
-            with torch.no_grad():
-                yt = torch.as_tensor(y_idx, device=dev)
-                onehot = F.one_hot(yt, K).float()
-                x = net.decoder_(G(noise, onehot), onehot).cpu().numpy().astype(np.float32)
-        finally:
-            G.train(was_training)
+        with eval_mode(net.generator_) as G:
+            yt = torch.as_tensor(y_idx, device=dev)
+            onehot = F.one_hot(yt, K).float()
+            x = net.decoder_(G(noise, onehot), onehot).cpu().numpy().astype(np.float32)
         if self.image_shape_ is None:
             if getattr(self, "input_squash_", None) is not None:
                 x = unsquash(x, self.input_squash_).astype(np.float32)

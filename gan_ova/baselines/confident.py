@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 from scipy.special import softmax
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from .._base import draw_seed, eval_mode
 from .._validation import check_hidden, check_number
 from ..nets.gan import Critic, Generator
 from ..training import module_logits
@@ -191,17 +191,11 @@ class ConfidentClassifier(NetBaseline):
         """
         check_is_fitted(self)
         check_number("n_samples", n_samples, low=1, integer=True)
-        seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
+        seed = draw_seed(random_state)
         net = self.net_
         noise = torch.rand(n_samples, self.noise_dim, generator=torch.Generator().manual_seed(seed))
-        G = net.generator_
-        was_training = G.training
-        G.eval()
-        try:
-            with torch.no_grad():
-                x = net.generate(n_samples, noise.to(net.device)).cpu().numpy().astype(np.float64)
-        finally:
-            G.train(was_training)
+        with eval_mode(net.generator_):
+            x = net.generate(n_samples, noise.to(net.device)).cpu().numpy().astype(np.float64)
         if self.image_shape_ is None:
             x = x * self.input_scale_ + self.input_mean_
         return x

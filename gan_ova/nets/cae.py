@@ -45,67 +45,29 @@ def _ceil4(n):
 
 
 class _CAEBase(nn.Module):
-    """Shared plumbing: ``forward(x, y_onehot)`` reconstructs ``x`` (logits)."""
+    """Shared plumbing: ``forward(x, y_onehot)`` reconstructs ``x`` (logits).
 
-    def forward(self, x, y_onehot):
-        return self.decode(self.encode(x, y_onehot), y_onehot)
-
-    def _crop(self, out):
-        return out[:, :, : self.image_shape[1], : self.image_shape[2]]
-
-
-class ConvCAE(_CAEBase):
-    """Small convolutional cAE (the reference's 28x28 grey architecture).
-
-    Encoder: conv(32, stride 2) -> conv(64, stride 2) -> FC to ``latent_dim``.
-    Decoder: FC to ``64 x ceil(H/4) x ceil(W/4)`` -> two stride-2 transposed
-    convolutions -> crop to ``H x W``. Works for any ``H, W >= 4``.
-
-    Parameters
-    ----------
-    image_shape : tuple (C, H, W)
-    n_classes : int
-    latent_dim : int, default=32
-    width : int, default=32
-        Channels of the first convolution (the second has ``2 * width``).
-
-    Examples
-    --------
-    >>> import torch
-    >>> cae = ConvCAE((1, 28, 28), n_classes=5)
-    >>> cae(torch.rand(3, 1, 28, 28), torch.eye(5)[:3]).shape
-    torch.Size([3, 1, 28, 28])
+    Subclasses build ``enc_conv`` (on the image with the label maps stacked),
+    ``enc_fc``, ``dec_fc`` (to ``self._grid`` features) and ``dec_conv``.
     """
 
-    def __init__(self, image_shape, n_classes, latent_dim=32, width=32):
+    def __init__(self, image_shape, n_classes, latent_dim, width):
         super().__init__()
-        c, h, w = image_shape
+        _, h, w = image_shape
         self.image_shape = tuple(image_shape)
         self.n_classes = n_classes
         self.latent_dim = latent_dim
-        h4, w4 = _ceil4(h), _ceil4(w)
-        self._grid = (2 * width, h4, w4)
-        self.enc_conv = nn.Sequential(
-            nn.Conv2d(c + n_classes, width, 4, stride=2, padding=1),
-            nn.LeakyReLU(0.2),
-            nn.Conv2d(width, 2 * width, 4, stride=2, padding=1),
-            nn.BatchNorm2d(2 * width),
-            nn.LeakyReLU(0.2),
-        )
+        self._grid = (2 * width, _ceil4(h), _ceil4(w))
+
+    def _encoder_fc(self):
+        """The linear layer from ``enc_conv``'s flattened output to the latent code."""
+        c, h, w = self.image_shape
         with torch.no_grad():
-            n_flat = self.enc_conv(torch.zeros(1, c + n_classes, h, w)).numel()
-        self.enc_fc = nn.Linear(n_flat, latent_dim)
-        self.dec_fc = nn.Sequential(
-            nn.Linear(latent_dim + n_classes, 2 * width * h4 * w4),
-            nn.BatchNorm1d(2 * width * h4 * w4),
-            nn.ReLU(),
-        )
-        self.dec_conv = nn.Sequential(
-            nn.ConvTranspose2d(2 * width, width, 4, stride=2, padding=1),
-            nn.BatchNorm2d(width),
-            nn.ReLU(),
-            nn.ConvTranspose2d(width, c, 4, stride=2, padding=1),
-        )
+            n_flat = self.enc_conv(torch.zeros(1, c + self.n_classes, h, w)).numel()
+        return nn.Linear(n_flat, self.latent_dim)
+
+    def forward(self, x, y_onehot):
+        return self.decode(self.encode(x, y_onehot), y_onehot)
 
     def encode(self, x, y_onehot):
         """Latent code ``E(x, y)`` of shape (N, latent_dim).
@@ -142,6 +104,57 @@ class ConvCAE(_CAEBase):
         """
         h = self.dec_fc(torch.cat([z, y_onehot.to(z.dtype)], dim=1))
         return self._crop(self.dec_conv(h.view(-1, *self._grid)))
+
+    def _crop(self, out):
+        return out[:, :, : self.image_shape[1], : self.image_shape[2]]
+
+
+class ConvCAE(_CAEBase):
+    """Small convolutional cAE (the reference's 28x28 grey architecture).
+
+    Encoder: conv(32, stride 2) -> conv(64, stride 2) -> FC to ``latent_dim``.
+    Decoder: FC to ``64 x ceil(H/4) x ceil(W/4)`` -> two stride-2 transposed
+    convolutions -> crop to ``H x W``. Works for any ``H, W >= 4``.
+
+    Parameters
+    ----------
+    image_shape : tuple (C, H, W)
+    n_classes : int
+    latent_dim : int, default=32
+    width : int, default=32
+        Channels of the first convolution (the second has ``2 * width``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> cae = ConvCAE((1, 28, 28), n_classes=5)
+    >>> cae(torch.rand(3, 1, 28, 28), torch.eye(5)[:3]).shape
+    torch.Size([3, 1, 28, 28])
+    """
+
+    def __init__(self, image_shape, n_classes, latent_dim=32, width=32):
+        super().__init__(image_shape, n_classes, latent_dim, width)
+        c = self.image_shape[0]
+        _, h4, w4 = self._grid
+        self.enc_conv = nn.Sequential(
+            nn.Conv2d(c + n_classes, width, 4, stride=2, padding=1),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(width, 2 * width, 4, stride=2, padding=1),
+            nn.BatchNorm2d(2 * width),
+            nn.LeakyReLU(0.2),
+        )
+        self.enc_fc = self._encoder_fc()
+        self.dec_fc = nn.Sequential(
+            nn.Linear(latent_dim + n_classes, 2 * width * h4 * w4),
+            nn.BatchNorm1d(2 * width * h4 * w4),
+            nn.ReLU(),
+        )
+        self.dec_conv = nn.Sequential(
+            nn.ConvTranspose2d(2 * width, width, 4, stride=2, padding=1),
+            nn.BatchNorm2d(width),
+            nn.ReLU(),
+            nn.ConvTranspose2d(width, c, 4, stride=2, padding=1),
+        )
 
 
 class _ResBlock(nn.Module):
@@ -182,13 +195,9 @@ class ResidualCAE(_CAEBase):
     """
 
     def __init__(self, image_shape, n_classes, latent_dim=128, width=64):
-        super().__init__()
-        c, h, w = image_shape
-        self.image_shape = tuple(image_shape)
-        self.n_classes = n_classes
-        self.latent_dim = latent_dim
-        h4, w4 = _ceil4(h), _ceil4(w)
-        self._grid = (2 * width, h4, w4)
+        super().__init__(image_shape, n_classes, latent_dim, width)
+        c = self.image_shape[0]
+        _, h4, w4 = self._grid
         self.enc_conv = nn.Sequential(
             nn.Conv2d(c + n_classes, width, 3, padding=1),
             _ResBlock(width),
@@ -199,9 +208,7 @@ class ResidualCAE(_CAEBase):
             nn.BatchNorm2d(2 * width),
             nn.ReLU(),
         )
-        with torch.no_grad():
-            n_flat = self.enc_conv(torch.zeros(1, c + n_classes, h, w)).numel()
-        self.enc_fc = nn.Linear(n_flat, latent_dim)
+        self.enc_fc = self._encoder_fc()
         self.dec_fc = nn.Linear(latent_dim + n_classes, 2 * width * h4 * w4)
         self.dec_conv = nn.Sequential(
             _ResBlock(2 * width),
@@ -213,38 +220,3 @@ class ResidualCAE(_CAEBase):
             nn.ReLU(),
             nn.Conv2d(width, c, 3, padding=1),
         )
-
-    def encode(self, x, y_onehot):
-        """Latent code ``E(x, y)`` of shape (N, latent_dim).
-
-        Parameters
-        ----------
-        x : torch.Tensor of shape (N, C, H, W)
-            Images.
-        y_onehot : torch.Tensor of shape (N, n_classes)
-            Their one-hot labels.
-
-        Returns
-        -------
-        z : torch.Tensor of shape (N, latent_dim)
-            The latent codes.
-        """
-        return self.enc_fc(self.enc_conv(stack_label_maps(x, y_onehot)).flatten(1))
-
-    def decode(self, z, y_onehot):
-        """Image logits ``D(z, y)`` of shape (N, C, H, W).
-
-        Parameters
-        ----------
-        z : torch.Tensor of shape (N, latent_dim)
-            Latent codes.
-        y_onehot : torch.Tensor of shape (N, n_classes)
-            The one-hot labels to decode them as.
-
-        Returns
-        -------
-        logits : torch.Tensor of shape (N, C, H, W)
-            Image logits (the images are their sigmoid).
-        """
-        h = self.dec_fc(torch.cat([z, y_onehot.to(z.dtype)], dim=1))
-        return self._crop(self.dec_conv(h.view(-1, *self._grid)))

@@ -456,13 +456,18 @@ class ScoreHistogramsDisplay:
         ScoreHistogramsDisplay
             Not yet drawn; call :meth:`plot`.
         """
-        check_choice("score", score, ("epistemic", "aleatoric"))
-        check_number("bins", bins, low=1, high=10_000, integer=True)
+        cls._check_options(score, bins)
         if not isinstance(scores_by_name, Mapping) or len(scores_by_name) == 0:
             raise ValueError(f"scores_by_name: expected a non-empty dict name -> scores, got {scores_by_name!r}.")
         names = list(scores_by_name)
         scores = [check_scores_1d(f"scores_by_name[{name!r}]", v) for name, v in scores_by_name.items()]
         return cls._binned(names, scores, score, bins)
+
+    @staticmethod
+    def _check_options(score, bins):
+        """Check the ``score`` and ``bins`` arguments of both constructors."""
+        check_choice("score", score, ("epistemic", "aleatoric"))
+        check_number("bins", bins, low=1, high=10_000, integer=True)
 
     @classmethod
     def _binned(cls, names, scores, score, bins):
@@ -497,8 +502,7 @@ class ScoreHistogramsDisplay:
         ScoreHistogramsDisplay
             Not yet drawn; call :meth:`plot`.
         """
-        check_choice("score", score, ("epistemic", "aleatoric"))
-        check_number("bins", bins, low=1, high=10_000, integer=True)
+        cls._check_options(score, bins)
         items = check_ood_sets(ood_sets)
         check_fitted(estimator)
         names = ["in-distribution"] + [name for name, _ in items]
