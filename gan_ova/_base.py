@@ -29,6 +29,7 @@ from torch import nn
 
 from ._farfield import squash
 from ._validation import check_number
+from .training.base import fused_adam_params
 from .nets.classifiers import BACKBONES, default_backbone
 
 __all__ = ["BaseUQClassifier", "FitContext", "RESERVED_BACKBONE_KWARGS", "fork_devices", "standardization", "warn_user"]
@@ -278,7 +279,7 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
         if name == "auto":
             name = default_backbone(input_shape)
         if isinstance(name, str):
-            if name in ("lenet", "resnet") and not image_mode:
+            if name in ("lenet", "lenet5", "resnet") and not image_mode:
                 raise ValueError(
                     f"backbone: {name!r} needs images, but X holds feature vectors; use 'mlp' or pass image_shape."
                 )
@@ -500,6 +501,7 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
             for prefix, kwargs in (prefixed or {}).items()
             for key, value in kwargs.items()
         }
+        params.update({f"optimizer__{k}": v for k, v in fused_adam_params(torch.optim.Adam, device).items()})
         params.update(
             optimizer=torch.optim.Adam,
             lr=lr,
