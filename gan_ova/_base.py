@@ -29,7 +29,6 @@ from torch import nn
 
 from ._farfield import squash
 from ._validation import check_number
-from .training.base import fused_adam_params
 from .nets.classifiers import BACKBONES, default_backbone
 
 __all__ = ["BaseUQClassifier", "FitContext", "RESERVED_BACKBONE_KWARGS", "fork_devices", "standardization", "warn_user"]
@@ -501,7 +500,6 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
             for prefix, kwargs in (prefixed or {}).items()
             for key, value in kwargs.items()
         }
-        params.update({f"optimizer__{k}": v for k, v in fused_adam_params(torch.optim.Adam, device).items()})
         params.update(
             optimizer=torch.optim.Adam,
             lr=lr,

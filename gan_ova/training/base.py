@@ -19,7 +19,6 @@ __all__ = [
     "InterruptibleMixin",
     "GANNetMixin",
     "initialize_gan_optimizers",
-    "fused_adam_params",
     "module_logits",
     "ova_val_accuracy",
 ]
@@ -105,44 +104,9 @@ def initialize_gan_optimizers(net):
         if "lr" not in net.get_params_for(name + "_optimizer"):
             kwargs["lr"] = lr
         kwargs.setdefault("betas", (0.0, 0.9))
-        optimizer = getattr(net, name + "_optimizer")
-        for key, value in fused_adam_params(optimizer, net.device).items():
-            kwargs.setdefault(key, value)
-        setattr(net, name + "_optimizer_", optimizer(*args, **kwargs))
+        setattr(net, name + "_optimizer_", getattr(net, name + "_optimizer")(*args, **kwargs))
     return net
 
-
-def fused_adam_params(optimizer, device):
-    """``{"fused": True}`` for :class:`torch.optim.Adam` on a CPU or CUDA device, else ``{}``.
-
-    The fused Adam step updates all parameters in one kernel: on 2 CPU cores
-    it takes 0.6 ms instead of 1.5 ms for the 0.55M-parameter critic
-    (``benchmarks/step_cost.py`` measures the effect on a whole stage-2
-    step). Same update rule; results differ from the loop implementation by
-    float rounding only.
-
-    Parameters
-    ----------
-    optimizer : type
-        The optimizer class.
-    device : str or torch.device
-
-    Returns
-    -------
-    params : dict
-        Keyword arguments to add to the optimizer's.
-
-    Examples
-    --------
-    >>> import torch
-    >>> fused_adam_params(torch.optim.Adam, "cpu")
-    {'fused': True}
-    >>> fused_adam_params(torch.optim.SGD, "cpu")
-    {}
-    """
-    if optimizer is torch.optim.Adam and torch.device(device).type in ("cpu", "cuda"):
-        return {"fused": True}
-    return {}
 
 
 def ova_val_accuracy(net, X, y):
