@@ -41,6 +41,7 @@ def main(argv=None):
     p.add_argument("--dataset", choices=["digits", "fashion"], default="digits")
     p.add_argument("--batch-size", type=int, default=None)
     p.add_argument("--repeats", type=int, default=20)
+    p.add_argument("--backbone", default="auto", help="classifier backbone ('auto', 'lenet', 'lenet5', ...)")
     args = p.parse_args(argv)
     if args.dataset == "digits":
         X, y = load_digits_images()
@@ -50,7 +51,9 @@ def main(argv=None):
         bs = args.batch_size or 128
     keep = y < 5
     X, y = X[keep][:2000], y[keep][:2000]
-    clf = GANShieldedOvAClassifier(cae_max_epochs=1, max_epochs=1, batch_size=bs, random_state=0).fit(X, y)
+    clf = GANShieldedOvAClassifier(
+        cae_max_epochs=1, max_epochs=1, batch_size=bs, backbone=args.backbone, random_state=0
+    ).fit(X, y)
     net = clf.shielding_net_
     onehot = np.eye(5, dtype=np.float32)[y]
     codes = clf.autoencoder_.encode(X, onehot)

@@ -305,7 +305,7 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
         if name == "auto":
             name = default_backbone(input_shape)
         if isinstance(name, str):
-            if name in ("lenet", "resnet") and not image_mode:
+            if name in ("lenet", "lenet5", "resnet") and not image_mode:
                 raise ValueError(
                     f"backbone: {name!r} needs images, but X holds feature vectors; use 'mlp' or pass image_shape."
                 )

@@ -5,8 +5,9 @@ baselines. With ``verbose=0`` none of these callbacks is installed and
 skorch's epoch log stays silent.
 
 * :class:`TrainingPlan` prints ``epochs x batches per epoch`` before a stage
-  trains and, once its first epoch is logged, an estimate of the stage's
-  duration.
+  trains, once its first epoch is logged an estimate of the stage's
+  duration, and at the end what the stage cost (seconds per epoch and
+  training images per second).
 * :class:`TrainingProgressBar` is skorch's ``ProgressBar`` counting training
   batches only (skorch's counts validation batches too, and ignores
   ``drop_last``, so the bar stopped short of its total).
@@ -130,6 +131,8 @@ class TrainingPlan(Callback):
     '[gan_ova] demo: 20 epochs x 5 batches per epoch (batch size 32, 160 training samples)'
     >>> plan.estimate_line(epoch_seconds=3.0, epochs=20)
     '[gan_ova] demo: first epoch took 3 s; the stage should take about 1 min (about 57 s left)'
+    >>> plan.summary_line(seconds=60.0, epochs=20, images_per_epoch=160)
+    '[gan_ova] demo: 20 epochs in 1 min (3.0 s per epoch, 53 images/s)'
     """
 
     def __init__(self, stage, batches_per_epoch=None, sink=print):
@@ -142,7 +145,17 @@ class TrainingPlan(Callback):
         self.epoch_count_ = 0
         self.epoch_start_ = None
         self.first_epoch_seconds_ = None
+        self.train_start_ = None
+        self.images_per_epoch_ = 0
         return self
+
+    def summary_line(self, seconds, epochs, images_per_epoch):
+        per_epoch = seconds / max(epochs, 1)
+        rate = images_per_epoch / per_epoch if per_epoch > 0 else float("inf")
+        return (
+            f"[gan_ova] {self.stage}: {epochs} epochs in {format_duration(seconds)} "
+            f"({per_epoch:.1f} s per epoch, {rate:,.0f} images/s)"
+        )
 
     def plan_line(self, epochs, batches, batch_size, n_train):
         return (
@@ -162,6 +175,7 @@ class TrainingPlan(Callback):
         self.epochs_ = max(int(net.max_epochs) - len(net.history), 0)
         self.epoch_count_ = 0
         self.first_epoch_seconds_ = None
+        self.train_start_ = None
         if self.epochs_ == 0:
             return
         n_train = get_len(X) if X is not None else 0
@@ -169,7 +183,15 @@ class TrainingPlan(Callback):
         batches = self.batches_per_epoch
         if batches is None:
             batches = n_train_batches(n_train, bs, bool(getattr(net, "iterator_train__drop_last", False)))
+        self.images_per_epoch_ = batches * bs
         self.sink(self.plan_line(self.epochs_, batches, bs, n_train))
+        self.train_start_ = time.perf_counter()
+
+    def on_train_end(self, net, **kwargs):
+        # the cost of the stage, so that a user sees it in the log: seconds per epoch and images/s
+        if self.train_start_ is not None and self.epoch_count_ > 0:
+            seconds = time.perf_counter() - self.train_start_
+            self.sink(self.summary_line(seconds, self.epoch_count_, self.images_per_epoch_))
 
     def on_epoch_begin(self, net, **kwargs):
         # printed when the second epoch starts: after skorch's log line of the first one

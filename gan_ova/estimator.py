@@ -75,10 +75,11 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
 
     Parameters
     ----------
-    backbone : {"auto", "lenet", "resnet", "mlp"} or torch.nn.Module class, default="auto"
+    backbone : {"auto", "lenet", "lenet5", "resnet", "mlp"} or torch.nn.Module class, default="auto"
         The classifier network. ``"auto"`` picks ``"lenet"`` for grey images,
         ``"resnet"`` (a small residual CNN with LayerNorm) for colour images
-        and ``"mlp"`` for feature vectors. A module class must accept the
+        and ``"mlp"`` for feature vectors. ``"lenet5"`` is the reference's
+        LeNet-5 (6/16 conv, 120/84 FC; see the user guide, "Performance"). A module class must accept the
         keywords ``input_shape``, ``n_classes`` and ``dropout``.
     backbone_kwargs : dict or None, default=None
         Extra keyword arguments for the backbone (e.g. ``{"width": 64}``).

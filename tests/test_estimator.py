@@ -1,6 +1,7 @@
 """GANShieldedOvAClassifier: API, scikit-learn behaviour, persistence, determinism, real-data fits."""
 
 import pickle
+import re
 
 import joblib
 import numpy as np
@@ -238,6 +239,9 @@ def test_verbose(small_digits, capsys):
         assert f"[gan_ova] {stage}: 2 epochs x 5 batches per epoch (batch size 32, 160 training samples)" in out
         assert f"[gan_ova] {stage}: first epoch took" in out
     assert "the stage should take about" in out
+    # and what each stage cost, once it is done
+    for stage in ("stage 1/2: conditional autoencoder", "stage 2/2: shielding GAN + one-vs-all classifier"):
+        assert re.search(rf"\[gan_ova\] {re.escape(stage)}: 2 epochs in .* \([0-9.]+ s per epoch, [0-9,]+ images/s\)", out)
     # stdout is not a terminal here: skorch's epoch log comes without ANSI colour codes
     assert "\x1b[" not in out
     # the progress bars count the 5 training batches only (not the 2 validation batches)

@@ -3,7 +3,18 @@
 import pytest
 import torch
 
-from gan_ova.nets import MLP, ConvCAE, Critic, Generator, LeNet, ResidualCAE, ResNetLN, default_backbone, set_mc_dropout
+from gan_ova.nets import (
+    MLP,
+    ConvCAE,
+    Critic,
+    Generator,
+    LeNet,
+    LeNet5,
+    ResidualCAE,
+    ResNetLN,
+    default_backbone,
+    set_mc_dropout,
+)
 
 
 def _all_params_have_grad(module):
@@ -14,7 +25,8 @@ def _all_params_have_grad(module):
 
 @pytest.mark.parametrize(
     "cls, shape",
-    [(LeNet, (1, 28, 28)), (LeNet, (1, 8, 8)), (LeNet, (3, 32, 32)), (ResNetLN, (3, 32, 32)), (ResNetLN, (1, 28, 28)), (MLP, (5,)), (MLP, (1, 8, 8))],
+    [(LeNet, (1, 28, 28)), (LeNet, (1, 8, 8)), (LeNet, (3, 32, 32)), (LeNet5, (1, 28, 28)), (LeNet5, (1, 8, 8)),
+     (LeNet5, (3, 32, 32)), (ResNetLN, (3, 32, 32)), (ResNetLN, (1, 28, 28)), (MLP, (5,)), (MLP, (1, 8, 8))],
 )
 def test_classifier_backbones(cls, shape):
     kw = {"width": 8} if cls is ResNetLN else {}
@@ -24,6 +36,21 @@ def test_classifier_backbones(cls, shape):
     assert out.shape == (3, 4) and torch.isfinite(out).all()
     out.sum().backward()
     _all_params_have_grad(net)
+
+
+def test_lenet5_is_the_reference_architecture():
+    """LeNet-5: conv 6 and 16 channels, FC 120 and 84; about a sixth of LeNet's weights on 28x28."""
+    net = LeNet5(input_shape=(1, 28, 28), n_classes=5)
+    convs = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
+    fcs = [m for m in net.modules() if isinstance(m, torch.nn.Linear)]
+    assert [c.out_channels for c in convs] == [6, 16]
+    assert [f.out_features for f in fcs] == [120, 84, 5]
+    n5 = sum(p.numel() for p in net.parameters())
+    n = sum(p.numel() for p in LeNet(input_shape=(1, 28, 28), n_classes=5).parameters())
+    assert n5 < n / 6
+    # MC dropout: dropout layers before every FC layer when asked for
+    drops = [m for m in LeNet5((1, 28, 28), 5, dropout=0.5).modules() if isinstance(m, torch.nn.Dropout)]
+    assert len(drops) == 3
 
 
 @pytest.mark.parametrize("cls, shape", [(ConvCAE, (1, 28, 28)), (ConvCAE, (1, 8, 8)), (ConvCAE, (3, 30, 30)), (ResidualCAE, (3, 32, 32))])

@@ -12,9 +12,10 @@ from .nets import SoftmaxNet
 __all__ = ["NetBaseline", "fill_doc"]
 
 
-_INPUT_PARAMS_DOC = """backbone : {"auto", "lenet", "resnet", "mlp"} or torch.nn.Module class, default="auto"
+_INPUT_PARAMS_DOC = """backbone : {"auto", "lenet", "lenet5", "resnet", "mlp"} or torch.nn.Module class, default="auto"
         The classifier network. ``"auto"`` picks ``"lenet"`` for grey images,
-        ``"resnet"`` for colour images and ``"mlp"`` for feature vectors. A
+        ``"resnet"`` for colour images and ``"mlp"`` for feature vectors;
+        ``"lenet5"`` is LeNet-5 (6/16 conv, 120/84 FC). A
         module class must accept the keywords ``input_shape``, ``n_classes``
         and ``dropout``.
     backbone_kwargs : dict or None, default=None

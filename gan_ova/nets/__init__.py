@@ -1,7 +1,7 @@
 """Torch modules of gan_ova: conditional autoencoders, latent GAN, classifier backbones."""
 
 from .cae import ConvCAE, ResidualCAE
-from .classifiers import BACKBONES, MLP, LeNet, ResNetLN, default_backbone, set_mc_dropout
+from .classifiers import BACKBONES, MLP, LeNet, LeNet5, ResNetLN, default_backbone, set_mc_dropout
 from .gan import Critic, Generator
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "Generator",
     "Critic",
     "LeNet",
+    "LeNet5",
     "ResNetLN",
     "MLP",
     "BACKBONES",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["LeNet", "ResNetLN", "MLP", "BACKBONES", "default_backbone", "set_mc_dropout"]
+__all__ = ["LeNet", "LeNet5", "ResNetLN", "MLP", "BACKBONES", "default_backbone", "set_mc_dropout"]
 
 
 def _drop(p):
@@ -64,6 +64,62 @@ class LeNet(nn.Module):
             nn.ReLU(),
             _drop(dropout),
             nn.Linear(hidden, n_classes),
+        )
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+class LeNet5(nn.Module):
+    """LeNet-5 (LeCun et al., 1998), the classifier of the UQGAN reference for MNIST-size images.
+
+    conv(6, 5x5) -> ReLU -> maxpool -> conv(16, 5x5) -> ReLU -> maxpool ->
+    FC(120) -> ReLU -> FC(84) -> ReLU -> FC(n_classes), with dropout before
+    each FC layer when ``dropout > 0``. About a quarter of :class:`LeNet`'s
+    compute on 28x28 images. Images smaller than 16x16 get "same" padding,
+    as in :class:`LeNet`.
+
+    Parameters
+    ----------
+    input_shape : tuple (C, H, W)
+        Shape of one image.
+    n_classes : int
+        Number of outputs (one logit per class).
+    dropout : float, default=0.0
+        Dropout rate before each fully connected layer (kept on at test time
+        for MC dropout).
+
+    Examples
+    --------
+    >>> import torch
+    >>> LeNet5(input_shape=(1, 28, 28), n_classes=5)(torch.rand(2, 1, 28, 28)).shape
+    torch.Size([2, 5])
+    """
+
+    def __init__(self, input_shape, n_classes, dropout=0.0):
+        super().__init__()
+        c, h, w = input_shape
+        pad = 2 if min(h, w) < 16 else 0
+        self.features = nn.Sequential(
+            nn.Conv2d(c, 6, 5, padding=pad),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(6, 16, 5, padding=pad),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+        )
+        with torch.no_grad():
+            n_flat = self.features(torch.zeros(1, c, h, w)).numel()
+        self.head = nn.Sequential(
+            nn.Flatten(),
+            _drop(dropout),
+            nn.Linear(n_flat, 120),
+            nn.ReLU(),
+            _drop(dropout),
+            nn.Linear(120, 84),
+            nn.ReLU(),
+            _drop(dropout),
+            nn.Linear(84, n_classes),
         )
 
     def forward(self, x):
@@ -181,7 +237,7 @@ class MLP(nn.Module):
         return self.net(x)
 
 
-BACKBONES = {"lenet": LeNet, "resnet": ResNetLN, "mlp": MLP}
+BACKBONES = {"lenet": LeNet, "lenet5": LeNet5, "resnet": ResNetLN, "mlp": MLP}
 
 
 def default_backbone(input_shape):

@@ -108,6 +108,7 @@ def initialize_gan_optimizers(net):
     return net
 
 
+
 def ova_val_accuracy(net, X, y):
     """Validation accuracy of an OvA net: argmax of ``P(k|x)`` with the net's class priors.
 
