@@ -32,6 +32,8 @@ import torch
 
 from gan_ova import GANShieldedOvAClassifier
 
+from _timing import cpu_timed  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+
 
 def _images(n, channels, size, n_classes=5, seed=0):
     """Class-dependent smooth blobs plus noise, float pixels in [0, 1], shape (n, C, H, W)."""
@@ -47,25 +49,12 @@ def _images(n, channels, size, n_classes=5, seed=0):
     return X, y
 
 
-def _timed(method, out, key):
-    """Wrap a bound method so that its CPU seconds land in ``out[key]``."""
-
-    def wrapper(*args, **kwargs):
-        t0 = time.process_time()
-        try:
-            return method(*args, **kwargs)
-        finally:
-            out[key] = time.process_time() - t0
-
-    return wrapper
-
-
 def _fit_and_time(X, y, **params):
     clf = GANShieldedOvAClassifier(cae_max_epochs=1, max_epochs=1, random_state=0, verbose=0, **params)
     r = {}
     # the two stages of fit, timed by wrapping the estimator's (private) stage methods on this instance
-    clf._fit_autoencoder = _timed(clf._fit_autoencoder, r, "stage1")
-    clf._fit_shielding = _timed(clf._fit_shielding, r, "stage2")
+    clf._fit_autoencoder = cpu_timed(clf._fit_autoencoder, r, "stage1")
+    clf._fit_shielding = cpu_timed(clf._fit_shielding, r, "stage2")
     t0, w0 = time.process_time(), time.perf_counter()
     clf.fit(X, y)
     r["fit"], r["fit_wall"] = time.process_time() - t0, time.perf_counter() - w0

@@ -34,22 +34,11 @@ from gan_ova.baselines import SoftmaxClassifier
 from gan_ova.benchmark import BUDGETS, load_protocol
 from gan_ova.estimator import GANShieldedOvAClassifier
 
+from _timing import cpu_timed  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+
 
 def _epoch_seconds(net):
     return [round(float(row["dur"]), 1) for row in net.history]
-
-
-def _cpu_timed(method, out, key):
-    """Wrap a bound method so that its CPU seconds land in ``out[key]``."""
-
-    def wrapper(*args, **kwargs):
-        t0 = time.process_time()
-        try:
-            return method(*args, **kwargs)
-        finally:
-            out[key] = time.process_time() - t0
-
-    return wrapper
 
 
 def main(argv=None):
@@ -81,8 +70,8 @@ def main(argv=None):
     cpu = {}
     est = GANShieldedOvAClassifier(cae_max_epochs=1, max_epochs=1, batch_size=bs, random_state=0, verbose=0)
     # CPU seconds per stage: wrap the estimator's (private) stage methods on this instance
-    est._fit_autoencoder = _cpu_timed(est._fit_autoencoder, cpu, "stage1")
-    est._fit_shielding = _cpu_timed(est._fit_shielding, cpu, "stage2")
+    est._fit_autoencoder = cpu_timed(est._fit_autoencoder, cpu, "stage1")
+    est._fit_shielding = cpu_timed(est._fit_shielding, cpu, "stage2")
     t0, c0 = time.perf_counter(), time.process_time()
     est.fit(X, y)
     total, total_cpu = time.perf_counter() - t0, time.process_time() - c0
