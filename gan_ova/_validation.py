@@ -10,6 +10,7 @@ from collections.abc import Mapping
 import numpy as np
 
 __all__ = [
+    "InvalidParametersError",
     "check_bool",
     "check_choice",
     "check_float",
@@ -21,6 +22,10 @@ __all__ = [
     "check_proba_2d",
     "check_scores_1d",
 ]
+
+
+class InvalidParametersError(ValueError):
+    """An estimator's parameters failed validation where they were not set by the caller (e.g. read from a file)."""
 
 
 def _is_bool(value):

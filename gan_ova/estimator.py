@@ -19,7 +19,7 @@ from skorch.history import History
 from torch import nn
 
 from ._base import BaseUQClassifier, draw_seed, eval_mode, fork_devices, standardization, warn_user
-from ._validation import check_bool, check_choice, check_hidden, check_number
+from ._validation import InvalidParametersError, check_bool, check_choice, check_hidden, check_number
 from ._farfield import FarFieldSampler, squash, squash_scales, unsquash
 from ._progress import PlainPrintLog, verbose_callbacks
 from .nets.cae import ConvCAE, ResidualCAE
@@ -737,7 +737,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         try:
             self._validate_params()
         except ValueError as exc:
-            raise ValueError(f"invalid parameters: {exc}") from None
+            raise InvalidParametersError(f"invalid parameters: {exc}") from None
         with torch.random.fork_rng(devices=fork_devices(device)):  # leave the global RNG as it was
             ae = None
             if "autoencoder." in arch:

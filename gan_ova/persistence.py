@@ -51,6 +51,7 @@ from skorch.history import History
 
 from . import __version__
 from ._base import torch_device
+from ._validation import InvalidParametersError
 from .estimator import AUTOENCODERS, GANShieldedOvAClassifier
 from .nets.classifiers import BACKBONES
 from .nets.gan import Critic, Generator
@@ -738,9 +739,9 @@ def load_model(path, device=None):
     ae_bs = cfg.get("nets", "autoencoder", "batch_size", types=int) if "autoencoder." in arch else None
     try:
         modules = est._set_safe_state(fitted, arch, shielding, ae_bs, dev)
+    except InvalidParametersError as exc:
+        raise cfg.error(str(exc)) from None
     except ValueError as exc:
-        if str(exc).startswith("invalid parameters: "):
-            raise cfg.error(str(exc)) from None
         raise cfg.error(f"cannot rebuild the networks from the saved architecture ({exc}).") from None
     except (TypeError, RuntimeError) as exc:
         raise cfg.error(f"cannot rebuild the networks from the saved architecture ({exc}).") from None
