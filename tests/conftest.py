@@ -11,6 +11,18 @@ def _seed():
     yield
 
 
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """One torch thread for a module's fits (small nets on a shared 2-core machine), restored afterwards.
+
+    Modules opt in with ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="session")
 def digits200():
     """The first 200 images of scikit-learn's digits 0-4, shape (200, 1, 8, 8), and their labels."""

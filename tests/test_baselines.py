@@ -42,13 +42,7 @@ NAMES = list(CLASSES)
 KINDS = ["digits", "blobs"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small nets on a shared 2-core machine run far faster on one thread."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @cache

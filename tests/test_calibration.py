@@ -4,7 +4,6 @@ import json
 
 import numpy as np
 import pytest
-import torch
 from sklearn.base import clone
 
 from gan_ova import GANShieldedOvAClassifier
@@ -16,12 +15,7 @@ SMALL = dict(generator_hidden=(32,), critic_hidden=(32,), noise_dim=8, random_st
 IMG_SMALL = dict(SMALL, cae_max_epochs=2, max_epochs=3, batch_size=32)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _softmax(logits):

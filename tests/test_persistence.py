@@ -26,13 +26,7 @@ IMG_SMALL = dict(SMALL, cae_max_epochs=2, max_epochs=2, batch_size=32, latent_di
 VEC_SMALL = dict(SMALL, max_epochs=3, batch_size=16, backbone_kwargs={"hidden": (16,)})
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    """Fits share the machine with other jobs: one torch thread, restored afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

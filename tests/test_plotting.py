@@ -4,7 +4,6 @@ import sys
 
 import numpy as np
 import pytest
-import torch
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -32,12 +31,7 @@ SMALL = dict(generator_hidden=(32,), critic_hidden=(32,), noise_dim=8, random_st
 IMG_SMALL = dict(SMALL, cae_max_epochs=2, max_epochs=2, batch_size=32, latent_dim=8)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(autouse=True)
