@@ -9,11 +9,12 @@ from skorch.utils import to_tensor
 from torch import nn
 
 from .base import InterruptibleMixin, check_finite
+from .distributed import DataParallelMixin
 
 __all__ = ["AutoencoderNet", "ShieldDecoder"]
 
 
-class AutoencoderNet(InterruptibleMixin, NeuralNet):
+class AutoencoderNet(InterruptibleMixin, DataParallelMixin, NeuralNet):
     """Stage 1: the conditional autoencoder as a skorch net.
 
     ``X`` is a dict ``{"x": images, "y_onehot": labels}`` and ``y`` the images
@@ -54,6 +55,7 @@ class AutoencoderNet(InterruptibleMixin, NeuralNet):
 
     def train_step_single(self, batch, **fit_params):
         step = super().train_step_single(batch, **fit_params)
+        self.sync_gradients(self.module_)  # averaged over the ranks in a data-parallel fit (no-op otherwise)
         check_finite(step["loss"].detach(), "stage 1 (autoencoder)", "reconstruction loss", self)
         return step
 

@@ -12,6 +12,7 @@ from ..losses import critic_loss
 from ..nets.classifiers import set_mc_dropout
 from ..uncertainty import class_probabilities
 from .callbacks import BestClassifierState, EpochMeans
+from .distributed import DataParallelMixin
 
 __all__ = [
     "NonFiniteLossError",
@@ -187,7 +188,7 @@ def module_logits(module, X, device, mc_passes=0, batch_size=1024, n_outputs=Non
     return out if mc_passes else out[0]
 
 
-class GANNetMixin:
+class GANNetMixin(DataParallelMixin):
     """What the nets that train a classifier jointly with a WGAN-GP share.
 
     Mix in before :class:`skorch.NeuralNet`. The generator and critic are
@@ -337,6 +338,7 @@ class GANNetMixin:
             check_finite(loss_c.detach(), stage, "critic loss", self)
             self.critic_optimizer_.zero_grad()
             loss_c.backward()
+            self.sync_gradients(self.critic_)
             self.critic_optimizer_.step()
         return loss_c, wdist
 
@@ -357,6 +359,7 @@ class GANNetMixin:
         check_finite(loss.detach(), stage, "classifier loss", self)
         self.optimizer_.zero_grad()
         loss.backward()
+        self.sync_gradients(self.module_)
         self.notify("on_grad_computed", named_parameters=list(self.module_.named_parameters()), batch=batch,
                     training=True)
         self.optimizer_.step()

@@ -177,6 +177,7 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
             check_finite(loss_g.detach(), stage, "generator loss", self)
             self.generator_optimizer_.zero_grad()
             loss_g.backward()
+            self.sync_gradients(G)
             self.generator_optimizer_.step()
 
         # 3) classifier steps on the real batch (plus, optionally, its autoencoder

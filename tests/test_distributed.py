@@ -1,0 +1,217 @@
+"""Data-parallel fits over torch.distributed: 2 CPU processes (gloo) launched by torchrun.
+
+The worker script below fits GANShieldedOvAClassifier on digits 0-4 and
+writes, per rank, SHA-256 digests of every tensor of the four networks
+(parameters and buffers), of the predictions and of the fitted statistics,
+plus accuracy and OoD AUROC (digits 5-9). The tests compare the ranks with
+each other and with a single-process fit of the same global batch.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gan_ova import GANShieldedOvAClassifier
+from gan_ova.datasets import load_digits_images
+from gan_ova.training.distributed import data_parallel, launch_environment
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# The fit of every test: 2 autoencoder epochs, 3 stage-2 epochs on 699 digits (0-4), small GAN.
+FIT = dict(generator_hidden=(32,), critic_hidden=(32,), noise_dim=8, latent_dim=8, cae_max_epochs=2, max_epochs=3,
+           random_state=0)
+GLOBAL_BATCH = 64
+# Accuracy and OoD AUROC of the 2-process fit must lie this close to the single-process fit
+# with the same global batch. Single-process fits of this configuration with random_state 0..4
+# spread over 0.3 (accuracy) and 1.8 (AUROC) points (measured: see the worker's `seeds` mode and
+# docs/scaling.rst); a 2-process fit is another draw of the same noise (other batch composition
+# and GAN noise), so the tolerances are about twice those spreads.
+ACC_TOL, AUROC_TOL = 0.02, 0.05
+
+WORKER = textwrap.dedent(
+    """
+    import hashlib, json, os, sys
+    import numpy as np
+    import torch
+
+    torch.set_num_threads(1)
+    import gan_ova.estimator
+    import gan_ova.training.checkpoint as ckpt_mod
+    from gan_ova import GANShieldedOvAClassifier
+    from gan_ova.datasets import load_digits_images
+    from gan_ova.metrics import ood_auroc
+
+    out, params = sys.argv[1], json.loads(sys.argv[2])
+    rank = int(os.environ.get("RANK", 0))
+    writes = []
+    for mod in (gan_ova.estimator, ckpt_mod):  # record who writes checkpoints
+        def logged(obj, path, _save=mod.atomic_torch_save):
+            writes.append(os.path.basename(str(path)))
+            return _save(obj, path)
+        mod.atomic_torch_save = logged
+
+    X, y = load_digits_images()
+    Xi, yi, Xo = X[y < 5], y[y < 5], X[y >= 5]
+    perm = np.random.RandomState(0).permutation(len(Xi))
+    te, tr = perm[:200], perm[200:]
+    clf = GANShieldedOvAClassifier(**params).fit(Xi[tr], yi[tr])
+
+    def sha(a):
+        a = a.detach().cpu().numpy() if torch.is_tensor(a) else np.asarray(a)
+        return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
+
+    net = clf.shielding_net_
+    modules = {"classifier": net.module_, "generator": net.generator_, "critic": net.critic_,
+               "autoencoder": clf.autoencoder_.module_}
+    u_in, u_out = clf.predict_uncertainty(Xi[te]), clf.predict_uncertainty(Xo)
+    result = {
+        "rank": clf.distributed_rank_, "world_size": clf.distributed_world_size_,
+        "tensors": {f"{m}.{k}": sha(v) for m, mod in modules.items() for k, v in mod.state_dict().items()},
+        "optimizers": {name: sha(torch.cat([s["exp_avg"].reshape(-1) for s in getattr(net, name + "_").state.values()]))
+                       for name in net._optimizers},
+        "fitted": {k: sha(getattr(clf, k)) for k in ("latent_mean_", "latent_scale_", "class_prior_")},
+        "best_epoch": clf.best_epoch_,
+        "predictions": sha(clf.predict_proba(Xi[te])) + sha(u_out.epistemic),
+        "accuracy": float(np.mean(clf.predict(Xi[te]) == yi[te])),
+        "auroc": float(ood_auroc(u_in.epistemic, u_out.epistemic)),
+        "writes": writes,
+    }
+    with open(os.path.join(out, f"rank{rank}.json"), "w") as f:
+        json.dump(result, f)
+    """
+)
+
+
+def _env():
+    env = {k: v for k, v in os.environ.items() if k not in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR",
+                                                              "MASTER_PORT")}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    env["OMP_NUM_THREADS"] = "1"
+    return env
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _run(tmp_path, params, nproc, name):
+    """Run the worker (under torchrun when ``nproc`` > 1); the per-rank results, by rank."""
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER)
+    out = tmp_path / name
+    out.mkdir()
+    args = [str(script), str(out), json.dumps(params)]
+    if nproc > 1:
+        args = ["-m", "torch.distributed.run", "--nproc-per-node", str(nproc), "--master-addr", "127.0.0.1",
+                "--master-port", str(_free_port())] + args
+    proc = subprocess.run([sys.executable] + args, env=_env(), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    return [json.loads((out / f"rank{r}.json").read_text()) for r in range(nproc)]
+
+
+@pytest.fixture(scope="module")
+def single(tmp_path_factory):
+    return _run(tmp_path_factory.mktemp("single"), dict(FIT, batch_size=GLOBAL_BATCH), 1, "out")[0]
+
+
+@pytest.fixture(scope="module")
+def two(tmp_path_factory):
+    return _run(tmp_path_factory.mktemp("two"), dict(FIT, batch_size=GLOBAL_BATCH // 2), 2, "out")
+
+
+def test_two_processes_end_with_identical_models(two):
+    r0, r1 = two
+    assert (r0["rank"], r0["world_size"], r1["rank"], r1["world_size"]) == (0, 2, 1, 2)
+    # every parameter and buffer of the classifier, generator (BatchNorm statistics too), critic and cAE
+    assert len(r0["tensors"]) > 20 and any(".running_mean" in k for k in r0["tensors"])
+    assert r0["tensors"] == r1["tensors"]
+    assert r0["optimizers"] == r1["optimizers"]
+    assert r0["fitted"] == r1["fitted"]
+    assert r0["best_epoch"] == r1["best_epoch"]
+    assert r0["predictions"] == r1["predictions"]  # predict* works, and agrees, on every rank
+
+
+def test_two_processes_match_one_process_with_the_same_global_batch(single, two):
+    assert single["world_size"] == 1
+    assert single["tensors"] != two[0]["tensors"]  # really another fit, not the same code path
+    assert abs(two[0]["accuracy"] - single["accuracy"]) <= ACC_TOL, (two[0]["accuracy"], single["accuracy"])
+    assert abs(two[0]["auroc"] - single["auroc"]) <= AUROC_TOL, (two[0]["auroc"], single["auroc"])
+    assert single["accuracy"] > 0.85 and single["auroc"] > 0.6  # the comparison is between working fits
+
+
+def test_only_rank_0_writes_checkpoints_and_a_rerun_resumes(tmp_path):
+    params = dict(FIT, batch_size=GLOBAL_BATCH // 2, checkpoint_dir=str(tmp_path / "ckpt"))
+    first = _run(tmp_path, params, 2, "first")
+    assert first[0]["writes"] == ["stage1.pt"] + ["stage2.pt"] * FIT["max_epochs"]
+    assert first[1]["writes"] == []
+    assert sorted(os.listdir(tmp_path / "ckpt")) == ["stage1.pt", "stage2.pt"]
+    again = _run(tmp_path, params, 2, "again")  # both stages restored from rank 0's files on both ranks
+    assert again[0]["writes"] == again[1]["writes"] == []
+    assert again[0]["tensors"] == again[1]["tensors"] == first[0]["tensors"]
+
+
+# ---- without a launch: parameter checks and the environment -------------------------------------
+
+
+@pytest.fixture
+def no_launch(monkeypatch):
+    for key in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(key, raising=False)
+
+
+@pytest.mark.parametrize("value", [True, False, "yes", None, 2])
+def test_distributed_parameter_is_validated(value):
+    X, y = load_digits_images()
+    with pytest.raises(ValueError, match=r"^distributed: expected one of \['auto', 'on', 'off'\], got "):
+        GANShieldedOvAClassifier(distributed=value).fit(X[:50], y[:50])
+
+
+def test_on_without_a_launch_is_a_clear_error(no_launch):
+    X, y = load_digits_images()
+    clf = GANShieldedOvAClassifier(distributed="on", **dict(FIT, cae_max_epochs=1, max_epochs=1))
+    with pytest.raises(ValueError, match=r"^distributed: expected a torchrun launch .* got neither"):
+        clf.fit(X[:100], y[:100])
+    assert not hasattr(clf, "classes_")  # left as it was
+
+
+def test_world_size_1_is_a_single_process_fit(monkeypatch):
+    X, y = load_digits_images()
+    X, y = X[:300], y[:300]
+    params = dict(FIT, cae_max_epochs=1, max_epochs=1, batch_size=32)
+    for key in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(key, raising=False)
+    plain = GANShieldedOvAClassifier(**params).fit(X, y)
+    for key, value in dict(WORLD_SIZE="1", RANK="0", LOCAL_RANK="0", MASTER_ADDR="127.0.0.1",
+                           MASTER_PORT=str(_free_port())).items():
+        monkeypatch.setenv(key, value)
+    launched = GANShieldedOvAClassifier(**params).fit(X, y)
+    assert launched.distributed_world_size_ == plain.distributed_world_size_ == 1
+    assert launched.distributed_rank_ == 0
+    np.testing.assert_array_equal(launched.predict_proba(X), plain.predict_proba(X))
+
+
+def test_off_ignores_a_launch(monkeypatch):
+    # WORLD_SIZE=2 without a second process: "off" must not try to join a group.
+    for key, value in dict(WORLD_SIZE="2", RANK="0", LOCAL_RANK="0", MASTER_ADDR="127.0.0.1",
+                           MASTER_PORT=str(_free_port())).items():
+        monkeypatch.setenv(key, value)
+    X, y = load_digits_images()
+    clf = GANShieldedOvAClassifier(distributed="off", **dict(FIT, cae_max_epochs=1, max_epochs=1)).fit(X[:200], y[:200])
+    assert clf.distributed_world_size_ == 1
+
+
+def test_launch_environment_needs_the_rendezvous_variables():
+    assert launch_environment({}) is None
+    with pytest.raises(ValueError, match=r"^distributed: expected the launch variables .* without \['MASTER_ADDR"):
+        launch_environment({"WORLD_SIZE": "2", "RANK": "0", "MASTER_PORT": "1"})
+    with data_parallel("auto", "cpu") as dp:
+        assert dp is None or dp.world_size > 1
