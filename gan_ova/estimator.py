@@ -240,6 +240,20 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         from there and ends with the same model as an uninterrupted fit; a
         checkpoint of a different fit is an error, never overwritten. Files
         are read with ``torch.load(weights_only=True)``.
+    distributed : {"auto", "on", "off"}, default="auto"
+        Data-parallel training over ``torch.distributed`` when the script is
+        launched by ``torchrun`` (see the docs, "Several GPUs or machines").
+        ``"auto"``: data-parallel when the launch environment
+        (``WORLD_SIZE``) or an initialized process group has more than one
+        process, else a plain fit; ``"on"``: data-parallel, a ValueError
+        without a launch; ``"off"``: never (each process fits alone, on all
+        the data). Each process trains both stages on its shard of the
+        training data with ``batch_size`` examples per batch (the global
+        batch is ``world_size x batch_size``); gradients and BatchNorm
+        statistics are averaged over the processes before every optimizer
+        step, so every process ends with the same model. With
+        ``device="cuda"`` process ``LOCAL_RANK`` uses ``cuda:LOCAL_RANK``;
+        only rank 0 prints progress and writes checkpoints.
 
     Attributes
     ----------
@@ -274,6 +288,11 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         ``calibration=None``); see ``calibration``.
     fit_interrupted_ : bool
         Whether the last fit was stopped with Ctrl-C during stage 2.
+    distributed_rank_, distributed_world_size_ : int
+        This process's rank and the number of processes of the fit (0 and 1
+        for a single-process fit); e.g. save the model only where
+        ``distributed_rank_ == 0``. Set by ``fit`` only (not stored by
+        :func:`~gan_ova.persistence.save_model`).
 
     See Also
     --------
