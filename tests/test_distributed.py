@@ -39,7 +39,7 @@ ACC_TOL, AUROC_TOL = 0.04, 0.05
 
 WORKER = textwrap.dedent(
     """
-    import hashlib, json, os, sys
+    import contextlib, hashlib, io, json, os, sys
     import numpy as np
     import torch
 
@@ -63,7 +63,9 @@ WORKER = textwrap.dedent(
     Xi, yi, Xo = X[y < 5], y[y < 5], X[y >= 5]
     perm = np.random.RandomState(0).permutation(len(Xi))
     te, tr = perm[:200], perm[200:]
-    clf = GANShieldedOvAClassifier(**params).fit(Xi[tr], yi[tr])
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+        clf = GANShieldedOvAClassifier(**params).fit(Xi[tr], yi[tr])
 
     def sha(a):
         a = a.detach().cpu().numpy() if torch.is_tensor(a) else np.asarray(a)
@@ -85,6 +87,7 @@ WORKER = textwrap.dedent(
         "accuracy": float(np.mean(clf.predict(Xi[te]) == yi[te])),
         "auroc": float(ood_auroc(u_in.epistemic, u_out.epistemic)),
         "writes": writes,
+        "printed": printed.getvalue(),
     }
     with open(os.path.join(out, f"rank{rank}.json"), "w") as f:
         json.dump(result, f)
@@ -155,10 +158,13 @@ def test_two_processes_match_one_process_with_the_same_global_batch(single, two)
 
 
 def test_only_rank_0_writes_checkpoints_and_a_rerun_resumes(tmp_path):
-    params = dict(FIT, batch_size=GLOBAL_BATCH // 2, checkpoint_dir=str(tmp_path / "ckpt"))
+    params = dict(FIT, batch_size=GLOBAL_BATCH // 2, checkpoint_dir=str(tmp_path / "ckpt"), verbose=1)
     first = _run(tmp_path, params, 2, "first")
     assert first[0]["writes"] == ["stage1.pt"] + ["stage2.pt"] * FIT["max_epochs"]
     assert first[1]["writes"] == []
+    # progress output from rank 0 only; the plan counts the batches of one shard (559 // 2 // 32 = 8)
+    assert "stage 2/2" in first[0]["printed"] and "x 8 batches per epoch" in first[0]["printed"]
+    assert first[1]["printed"] == ""
     assert sorted(os.listdir(tmp_path / "ckpt")) == ["stage1.pt", "stage2.pt"]
     again = _run(tmp_path, params, 2, "again")  # both stages restored from rank 0's files on both ranks
     assert again[0]["writes"] == again[1]["writes"] == []
@@ -211,7 +217,7 @@ def test_distributed_parameter_is_validated(value):
 
 def test_on_without_a_launch_is_a_clear_error(no_launch):
     X, y = load_digits_images()
-    clf = GANShieldedOvAClassifier(distributed="on", **dict(FIT, cae_max_epochs=1, max_epochs=1))
+    clf = GANShieldedOvAClassifier(distributed="on", **dict(FIT, cae_max_epochs=1, max_epochs=1, batch_size=32))
     with pytest.raises(ValueError, match=r"^distributed: expected a torchrun launch .* got neither"):
         clf.fit(X[:100], y[:100])
     assert not hasattr(clf, "classes_")  # left as it was
@@ -233,13 +239,35 @@ def test_world_size_1_is_a_single_process_fit(monkeypatch):
     np.testing.assert_array_equal(launched.predict_proba(X), plain.predict_proba(X))
 
 
+def test_on_joins_a_group_and_destroys_only_its_own(monkeypatch):
+    import torch.distributed as dist
+
+    X, y = load_digits_images()
+    X, y = X[:200], y[:200]
+    params = dict(FIT, cae_max_epochs=1, max_epochs=1, batch_size=32, distributed="on")
+    port = _free_port()
+    for key, value in dict(WORLD_SIZE="1", RANK="0", LOCAL_RANK="0", MASTER_ADDR="127.0.0.1",
+                           MASTER_PORT=str(port)).items():
+        monkeypatch.setenv(key, value)
+    clf = GANShieldedOvAClassifier(**params).fit(X, y)  # creates a 1-process gloo group, then destroys it
+    assert (clf.distributed_rank_, clf.distributed_world_size_) == (0, 1)
+    assert not dist.is_initialized()
+    assert "data_parallel_" not in vars(clf.shielding_net_) and "data_parallel_" not in vars(clf.autoencoder_)
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{_free_port()}", rank=0, world_size=1)
+    try:
+        GANShieldedOvAClassifier(**params).fit(X, y)  # the script's own group: used and left alone
+        assert dist.is_initialized()
+    finally:
+        dist.destroy_process_group()
+
+
 def test_off_ignores_a_launch(monkeypatch):
     # WORLD_SIZE=2 without a second process: "off" must not try to join a group.
     for key, value in dict(WORLD_SIZE="2", RANK="0", LOCAL_RANK="0", MASTER_ADDR="127.0.0.1",
                            MASTER_PORT=str(_free_port())).items():
         monkeypatch.setenv(key, value)
     X, y = load_digits_images()
-    clf = GANShieldedOvAClassifier(distributed="off", **dict(FIT, cae_max_epochs=1, max_epochs=1)).fit(X[:200], y[:200])
+    clf = GANShieldedOvAClassifier(distributed="off", **dict(FIT, cae_max_epochs=1, max_epochs=1, batch_size=32)).fit(X[:200], y[:200])
     assert clf.distributed_world_size_ == 1
 
 
