@@ -11,22 +11,23 @@ and :meth:`DataParallelMixin.sync_gradients` averages a module's gradients
 (and floating-point buffers, e.g. BatchNorm statistics) over the ranks
 before each optimizer step.
 
-Why not :class:`~torch.nn.parallel.DistributedDataParallel`: stage 2 steps
-three modules in turn within each batch -- ``n_critic`` critic steps whose
-loss holds a WGAN-GP gradient penalty made with ``torch.autograd.grad(...,
-create_graph=True)`` (a double backward, for which DDP's reducer has known
-problems: pytorch/pytorch#47562, #63812), a generator step in which the
-critic and the classifier run forward with their parameters switched off
-(``requires_grad=False`` after wrapping, which DDP's reducer does not
-support; forwards without a matching backward need
-``find_unused_parameters``), then ``n_classifier_steps`` classifier steps.
-DDP would also rename every state-dict key (``module.``), which the
-checkpoints and :mod:`gan_ova.persistence` rely on. An explicit all-reduce of
-each module's gradients right before its optimizer step is the same
-arithmetic as DDP (the mean of the per-rank gradients) without these
-constraints; what it gives up is DDP's overlap of communication with the
-backward pass, which matters little for these small nets (one flat
-all-reduce per step).
+Why not :class:`~torch.nn.parallel.DistributedDataParallel` (DDP): stage 2
+takes ``n_critic + 1 + n_classifier_steps`` optimizer steps on three modules
+per batch and falls outside DDP's documented use twice: the critic loss
+holds the WGAN-GP gradient penalty, a double backward through
+``torch.autograd.grad(..., create_graph=True)`` (DDP's docs: it "doesn't
+work with torch.autograd.grad"; pytorch/pytorch#63812, #47562), and the
+generator step runs the critic and the classifier with their parameters
+frozen (DDP's docs: never change the parameters after wrapping). With torch
+2.14 a DDP-wrapped critic does reduce the penalty's gradients correctly;
+``tests/test_distributed.py`` checks that :meth:`DataParallel.average`
+gives exactly DDP's gradients for that step. DDP would also rename every
+state-dict key (``module.``), which the checkpoints and
+:mod:`gan_ova.persistence` rely on. One all-reduce of each module's
+gradients right before its optimizer step is DDP's arithmetic (the mean of
+the per-rank gradients) without these constraints; what it gives up is
+DDP's overlap of communication with the backward pass, which matters little
+for these small nets.
 """
 
 from __future__ import annotations
