@@ -9,10 +9,12 @@ each other and with a single-process fit of the same global batch.
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -323,9 +325,47 @@ def test_off_ignores_a_launch(monkeypatch):
     assert clf.distributed_world_size_ == 1
 
 
-def test_launch_environment_needs_the_rendezvous_variables():
+def test_launch_environment_needs_the_rendezvous_variables(no_launch, monkeypatch):
     assert launch_environment({}) is None
     with pytest.raises(ValueError, match=r"^distributed: expected the launch variables .* without \['MASTER_ADDR"):
         launch_environment({"WORLD_SIZE": "2", "RANK": "0", "MASTER_PORT": "1"})
     with data_parallel("auto", "cpu") as dp:
-        assert dp is None or dp.world_size > 1
+        assert dp is None
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "0")
+    with pytest.raises(ValueError, match="without"), data_parallel("auto", "cpu"):
+        pass
+    with data_parallel("off", "cpu") as dp:
+        assert dp is None
+
+
+def test_ctrl_c_stops_every_rank(tmp_path):
+    # Ctrl-C in a terminal sends SIGINT to torchrun and both workers: the fit must end on every
+    # rank (KeyboardInterrupt, no result written) instead of leaving a rank waiting in a collective.
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER)
+    (tmp_path / "out").mkdir()
+    ckpt = tmp_path / "ckpt"
+    params = dict(FIT, max_epochs=500, batch_size=GLOBAL_BATCH // 2, checkpoint_dir=str(ckpt))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-addr", "127.0.0.1",
+         "--master-port", str(_free_port()), str(script), str(tmp_path / "out"), json.dumps(params)],
+        env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while not (ckpt / "stage2.pt").exists():  # stage 2 is under way
+            assert proc.poll() is None and time.monotonic() < deadline, "the fit ended or stalled before stage 2"
+            time.sleep(0.2)
+        os.killpg(proc.pid, signal.SIGINT)
+        start = time.monotonic()
+        output, _ = proc.communicate(timeout=120)
+        # well before torchrun's own SIGKILL of workers that ignore the signal (30 s after it)
+        assert time.monotonic() - start < 25
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode != 0
+    assert b"fit interrupted during stage 2 of a data-parallel fit" in output
+    assert not list((tmp_path / "out").iterdir())  # no rank finished its fit

@@ -228,7 +228,10 @@ def data_parallel(mode, device, seed=0):
     created = False
     if dist.is_initialized():
         world, rank = dist.get_world_size(), dist.get_rank()
-        env = launch_environment()
+        try:
+            env = launch_environment()
+        except ValueError:  # a group made by the script (e.g. torch.multiprocessing.spawn) is what counts
+            env = None
         local = env["local_rank"] if env else (rank % torch.cuda.device_count() if torch.cuda.is_available() else 0)
     else:
         env = launch_environment()
