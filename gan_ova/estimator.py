@@ -457,7 +457,8 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             the estimator is left as it was before the call. A Ctrl-C during
             stage 2 ends training early and keeps the best classifier so far
             (``fit_interrupted_`` is set and a warning says so); during stage 1
-            it aborts the fit and re-raises.
+            it aborts the fit and re-raises. A data-parallel fit (``torchrun``;
+            see ``distributed``) re-raises on every rank in either stage.
         """
         return super().fit(X, y)
 
