@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # The fit of every test: 2 autoencoder epochs, 3 stage-2 epochs on 699 digits (0-4), small GAN.
 FIT = dict(generator_hidden=(32,), critic_hidden=(32,), noise_dim=8, latent_dim=8, cae_max_epochs=2, max_epochs=3,
-           random_state=0)
+           calibration="temperature", random_state=0)
 GLOBAL_BATCH = 64
 # Accuracy and OoD AUROC of the 2-process fit must lie this close to the single-process fit
 # with the same global batch. Measured (`python benchmarks/distributed.py --tiny --seeds 0 1 2 3 4
@@ -82,7 +82,8 @@ WORKER = textwrap.dedent(
         "tensors": {f"{m}.{k}": sha(v) for m, mod in modules.items() for k, v in mod.state_dict().items()},
         "optimizers": {name: sha(torch.cat([s["exp_avg"].reshape(-1) for s in getattr(net, name + "_").state.values()]))
                        for name in net._optimizers},
-        "fitted": {k: sha(getattr(clf, k)) for k in ("latent_mean_", "latent_scale_", "class_prior_")},
+        "fitted": {k: sha(getattr(clf, k)) for k in ("latent_mean_", "latent_scale_", "class_prior_",
+                                                      "calibration_temperature_")},
         "best_epoch": clf.best_epoch_,
         "final_lrs": [g["lr"] for name in net._optimizers for g in getattr(net, name + "_").param_groups],
         "predictions": sha(clf.predict_proba(Xi[te])) + sha(u_out.epistemic),
@@ -143,7 +144,7 @@ def test_two_processes_end_with_identical_models(two):
     assert len(r0["tensors"]) > 20 and any(".running_mean" in k for k in r0["tensors"])
     assert r0["tensors"] == r1["tensors"]
     assert r0["optimizers"] == r1["optimizers"]
-    assert r0["fitted"] == r1["fitted"]
+    assert r0["fitted"] == r1["fitted"]  # incl. the calibration temperature fitted after training
     assert r0["best_epoch"] == r1["best_epoch"]
     assert r0["predictions"] == r1["predictions"]  # predict* works, and agrees, on every rank
 
