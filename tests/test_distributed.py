@@ -165,7 +165,7 @@ def test_only_rank_0_writes_checkpoints_and_a_rerun_resumes(tmp_path):
     first = _run(tmp_path, params, 2, "first")
     assert first[0]["writes"] == ["stage1.pt"] + ["stage2.pt"] * FIT["max_epochs"]
     assert first[1]["writes"] == []
-    # progress output from rank 0 only; the plan counts the batches of one shard (559 // 2 // 32 = 8)
+    # progress output from rank 0 only; the plan counts the batches of one shard (561 // 2 // 32 = 8)
     assert "stage 2/2" in first[0]["printed"] and "x 8 batches per epoch" in first[0]["printed"]
     assert first[1]["printed"] == ""
     assert sorted(os.listdir(tmp_path / "ckpt")) == ["stage1.pt", "stage2.pt"]
@@ -196,14 +196,15 @@ DDP_CHECK = textwrap.dedent(
     diffs = []
     for step in range(2):
         for net in (ddp, plain):  # the same penalty draws for both
-            loss, _ = critic_loss(net, real, fake, cond, 10.0, generator=torch.Generator().manual_seed(step + 10 * rank))
+            mix = torch.Generator().manual_seed(step + 10 * rank)
+            loss, _ = critic_loss(net, real, fake, cond, 10.0, generator=mix)
             loss.backward()
         DataParallel(rank, world, rank, "cpu").average(plain)
         diffs.append(max(float((a.grad - b.grad).abs().max()) for a, b in zip(critic.parameters(), plain.parameters())))
         critic.zero_grad()
         plain.zero_grad()
     with open(os.path.join(sys.argv[1], f"rank{rank}.json"), "w") as f:
-        json.dump({"diffs": diffs, "norm": float(sum(p.grad.norm() for p in plain.parameters() if p.grad is not None))}, f)
+        json.dump({"diffs": diffs}, f)
     dist.destroy_process_group()
     """
 )
