@@ -353,8 +353,9 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
             return source, y, image_shape, meta
         if y is None:
             raise ValueError(
-                "y: expected array-like labels of shape (n_samples,) with array X, got None; y=None is accepted "
-                "only when X is a torch.utils.data.Dataset whose items carry the labels."
+                "y: expected array-like labels of shape (n_samples,) with array X, got None (the estimator "
+                "requires y to be passed, but the target y is None); y=None is accepted only when X is a "
+                "torch.utils.data.Dataset whose items carry the labels."
             )
         X, nd_shape, input_ndim = self._flatten_images(X, fit=True)
         X, y = validate_data(self, X, y, reset=True, **_VALIDATE_KW)
