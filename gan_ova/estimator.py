@@ -875,8 +875,9 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
 
         Parameters
         ----------
-        X : array-like
-            Same format as in :meth:`fit`.
+        X : array-like or torch.utils.data.Dataset
+            Same format as in :meth:`fit`; a Dataset is read in batches of
+            ``max(batch_size, 256)`` images (its labels are not used).
 
         Returns
         -------
@@ -899,8 +900,9 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
 
         Parameters
         ----------
-        X : array-like
-            Same format as in :meth:`fit`.
+        X : array-like or torch.utils.data.Dataset
+            Same format as in :meth:`fit`; a Dataset is read in batches of
+            ``max(batch_size, 256)`` images (its labels are not used).
 
         Returns
         -------
@@ -920,7 +922,9 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
 
         Parameters
         ----------
-        X : array-like
+        X : array-like or torch.utils.data.Dataset
+            Same format as in :meth:`fit`; a Dataset is read in batches of
+            ``max(batch_size, 256)`` images (its labels are not used).
 
         Returns
         -------
@@ -936,7 +940,9 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
 
         Parameters
         ----------
-        X : array-like
+        X : array-like or torch.utils.data.Dataset
+            Same format as in :meth:`fit`; a Dataset is read in batches of
+            ``max(batch_size, 256)`` images (its labels are not used).
 
         Returns
         -------
