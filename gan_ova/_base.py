@@ -194,9 +194,11 @@ class FitContext:
 
     Attributes
     ----------
-    Xf : ndarray
-        The checked inputs (images in [0, 1] or raw feature vectors).
-    Xc : ndarray
+    Xf : ndarray or ImageSource
+        The checked inputs (images in [0, 1] or raw feature vectors); for a
+        torch Dataset, a :class:`gan_ova._streaming.ImageSource` that reads
+        the images by index.
+    Xc : ndarray or ImageSource
         Classifier-space inputs (standardized vectors); set inside the forked RNG.
     y_idx : ndarray of int
         Class indices.
