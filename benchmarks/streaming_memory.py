@@ -8,7 +8,8 @@ file: each item is read from disk and converted to a float tensor in [0, 1].
 Each child reports its peak resident set size (``VmHWM``, or ``ru_maxrss``), its RSS after
 the imports (before touching the data), and the wall time. The table compares
 each run with the 6,000-image run: the target is a growth of less than 100 MB
-beyond the cached latent codes (``n * 32 * 4`` bytes, 7.7 MB at 60,000).
+beyond the cached latent codes (``n * 32 * 4`` bytes, 7.3 MiB at 60,000).
+Memory is in MiB (``VmHWM`` is reported in KiB).
 
 Readers (``--reader``):
 
@@ -147,12 +148,12 @@ def main():
     if args.array:
         rows.append(("array", run(max(args.sizes), args.reader, True)))
     base = rows[0][1]
-    print(f"{'input':8} {'n':>7} {'RSS after imports MB':>21} {'peak RSS MB':>12} {'codes MB':>9} "
-          f"{'peak - codes MB':>16} {'growth vs first MB':>19} {'fit s':>7}")
+    print(f"{'input':8} {'n':>7} {'RSS after imports MiB':>22} {'peak RSS MiB':>13} {'codes MiB':>10} "
+          f"{'peak - codes MiB':>17} {'growth vs first MiB':>20} {'fit s':>7}")
     for kind, r in rows:
         growth = (r["peak_rss_mb"] - r["codes_mb"]) - (base["peak_rss_mb"] - base["codes_mb"])
-        print(f"{kind:8} {r['n']:>7} {r['rss_start_mb']:>21.1f} {r['peak_rss_mb']:>12.1f} {r['codes_mb']:>9.1f} "
-              f"{r['peak_rss_mb'] - r['codes_mb']:>16.1f} {growth:>19.1f} {r['fit_s']:>7.1f}")
+        print(f"{kind:8} {r['n']:>7} {r['rss_start_mb']:>22.1f} {r['peak_rss_mb']:>13.1f} {r['codes_mb']:>10.1f} "
+              f"{r['peak_rss_mb'] - r['codes_mb']:>17.1f} {growth:>20.1f} {r['fit_s']:>7.1f}")
 
 
 if __name__ == "__main__":
