@@ -62,7 +62,7 @@ def pair(data):
 
 
 def test_dataset_fit_equals_array_fit(pair, data):
-    X, y = data
+    X, _ = data
     a, d = pair
     np.testing.assert_array_equal(d.classes_, a.classes_)
     assert d.image_shape_ == a.image_shape_ == (1, 8, 8)
