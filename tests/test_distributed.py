@@ -65,9 +65,20 @@ WORKER = textwrap.dedent(
     Xi, yi, Xo = X[y < 5], y[y < 5], X[y >= 5]
     perm = np.random.RandomState(0).permutation(len(Xi))
     te, tr = perm[:200], perm[200:]
+    X_tr, y_tr = Xi[tr], yi[tr]
+    data = (X_tr, y_tr)
+    if params.pop("stream", False):  # the same images as a map-style Dataset of (image, label) items
+        class Items(torch.utils.data.Dataset):
+            def __len__(self):
+                return len(X_tr)
+
+            def __getitem__(self, i):
+                return torch.from_numpy(X_tr[i]), int(y_tr[i])
+
+        data = (Items(),)
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
-        clf = GANShieldedOvAClassifier(**params).fit(Xi[tr], yi[tr])
+        clf = GANShieldedOvAClassifier(**params).fit(*data)
 
     def sha(a):
         a = a.detach().cpu().numpy() if torch.is_tensor(a) else np.asarray(a)
@@ -158,6 +169,13 @@ def test_two_processes_match_one_process_with_the_same_global_batch(single, two)
     # the linear decay counts each rank's batches: it ends at final_lr in both fits
     np.testing.assert_allclose(two[0]["final_lrs"], [1e-5] * 3, rtol=1e-6)
     np.testing.assert_allclose(single["final_lrs"], [1e-5] * 3, rtol=1e-6)
+
+
+def test_a_streamed_dataset_trains_like_the_array(two, tmp_path):
+    # fit(Dataset) (the streaming path) shards the same way: the same model as from the array
+    streamed = _run(tmp_path, dict(FIT, batch_size=GLOBAL_BATCH // 2, stream=True), 2, "out")
+    assert streamed[0]["tensors"] == streamed[1]["tensors"] == two[0]["tensors"]
+    assert streamed[0]["predictions"] == two[0]["predictions"]
 
 
 def test_only_rank_0_writes_checkpoints_and_a_rerun_resumes(tmp_path):
