@@ -229,9 +229,10 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         gradient penalty needs a double backward, which compiled graphs do
         not support). Compiling costs seconds to minutes at the first
         batches (again for a new batch size, train/eval mode or precision);
-        it pays off on GPUs and long fits. A pickled or loaded model is
-        compiled again on first use only if ``compile=True`` and it is
-        refitted or loaded with :func:`~gan_ova.persistence.load_model`.
+        it pays off on GPUs and long fits. A model loaded with
+        :func:`~gan_ova.persistence.load_model` is compiled again on first
+        use; an unpickled one runs eagerly. Not part of the checkpoint
+        fingerprint (``precision`` is).
     random_state : int, RandomState instance or None, default=None
         Seeds the data split, weight initialization, batch order, GAN noise
         and the MC-dropout masks. The global torch RNG is left untouched.

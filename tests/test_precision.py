@@ -259,6 +259,20 @@ def test_16_mixed_scales_every_optimizer_and_checkpoints_the_scales(tmp_path, di
     assert n_batches > 0
 
 
+@pytest.mark.usefixtures("allow_16_mixed_on_cpu")
+@pytest.mark.parametrize("cls, extra", [
+    (SoftmaxClassifier, {}),
+    (ConfidentClassifier, {"noise_dim": 8, "generator_hidden": (16,), "critic_hidden": (16,)}),
+])
+def test_16_mixed_baselines_scale_their_optimizers(cls, extra, digits_split):
+    X, y, X_te, _ = digits_split
+    clf = cls(precision="16-mixed", max_epochs=2, batch_size=32, random_state=0, **extra).fit(X, y)
+    _check_outputs(clf, X_te)
+    scalers = clf.net_.grad_scalers_
+    assert sorted(scalers) == sorted(clf.net_._optimizers)
+    assert all(s.state_dict()["_growth_tracker"] > 0 or s.get_scale() < 2.0**16 for s in scalers.values())
+
+
 def test_16_mixed_model_loads_on_the_cpu_as_32(tmp_path, digits_split, fp32_model):
     _, _, X_te, _ = digits_split
     save_model(fp32_model, tmp_path / "m")

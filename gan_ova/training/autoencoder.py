@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import torch
 from skorch import NeuralNet
@@ -56,6 +58,16 @@ class AutoencoderNet(InterruptibleMixin, PrecisionMixin, NeuralNet):
         ``predict_nonlinearity=None``, its own ``train_split``, ``callbacks``
         and ``device``).
     """
+
+    def __init__(self, module, *args, precision="32", **kwargs):
+        super().__init__(module, *args, precision=precision, **kwargs)
+
+    # introspection (docs, IDEs) shows skorch's parameters plus precision, not (module, *args, **kwargs)
+    __init__.__signature__ = inspect.signature(NeuralNet.__init__).replace(parameters=[
+        *[q for q in inspect.signature(NeuralNet.__init__).parameters.values() if q.kind != q.VAR_KEYWORD],
+        inspect.Parameter("precision", inspect.Parameter.KEYWORD_ONLY, default="32"),
+        inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD),
+    ])
 
     def train_step_single(self, batch, **fit_params):
         step = super().train_step_single(batch, **fit_params)

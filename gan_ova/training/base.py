@@ -232,10 +232,9 @@ class GANNetMixin(PrecisionMixin):
         as ``<name>_optimizer__betas``).
     generator_lr, critic_lr : float, default=1e-4
         Their learning rates (``<name>_optimizer__lr`` takes precedence).
-    precision : {"32", "bf16", "16-mixed"}, default="32"
-        See :class:`~gan_ova.training.PrecisionMixin`.
     **kwargs
-        Passed to :class:`skorch.NeuralNet` (``lr`` is the classifier's);
+        Passed to :class:`skorch.NeuralNet` (``lr`` is the classifier's;
+        ``precision`` to :class:`~gan_ova.training.PrecisionMixin`);
         ``predict_nonlinearity`` defaults to None (predictions are logits).
     """
 

@@ -64,6 +64,17 @@ def check_precision(precision, device):
 def autocast_context(device, precision):
     """The autocast context of ``precision`` on ``device``: a ``contextlib.nullcontext`` for ``"32"``.
 
+    Parameters
+    ----------
+    device : str or torch.device
+        The device whose type (``"cpu"``, ``"cuda"``) autocast applies to.
+    precision : {"32", "bf16", "16-mixed"}
+        ``"32"``: no autocast; ``"bf16"``: bfloat16; ``"16-mixed"``: float16.
+
+    Returns
+    -------
+    context : contextlib.nullcontext or torch.autocast
+
     Examples
     --------
     >>> autocast_context("cpu", "32")  # doctest: +ELLIPSIS
@@ -114,7 +125,24 @@ class PrecisionMixin:
 
     # -- compile --------------------------------------------------------
     def torch_compile(self, module, name):
-        """Compile ``module`` in place if ``compile=True`` and ``name`` is in :attr:`compiled_modules`."""
+        """Compile ``module`` in place if ``compile=True`` and ``name`` is in :attr:`compiled_modules`.
+
+        Overrides :meth:`skorch.NeuralNet.torch_compile`, which would return
+        a wrapper (``torch._dynamo.OptimizedModule``) whose ``state_dict``
+        keys start with ``_orig_mod.``.
+
+        Parameters
+        ----------
+        module : torch.nn.Module
+            The initialized module (or criterion).
+        name : str
+            Its name in the net (``"module"``, ``"generator"``, ...).
+
+        Returns
+        -------
+        module : torch.nn.Module
+            The same object, its ``__call__`` compiled if it was selected.
+        """
         if not self.compile or name not in self.compiled_modules or not isinstance(module, torch.nn.Module):
             return module
         if getattr(module, "_compiled_call_impl", None) is None:
@@ -123,11 +151,32 @@ class PrecisionMixin:
 
     # -- autocast -------------------------------------------------------
     def autocast(self):
-        """The autocast context of this net (``contextlib.nullcontext`` for ``precision="32"``)."""
+        """The autocast context of this net (``contextlib.nullcontext`` for ``precision="32"``).
+
+        Returns
+        -------
+        context : contextlib.nullcontext or torch.autocast
+            See :func:`autocast_context`.
+        """
         return autocast_context(self.device, self.precision)
 
     def amp_forward(self, fn, *args, **kwargs):
-        """``fn(*args, **kwargs)`` under autocast, returned as float32 (a plain call for ``"32"``)."""
+        """``fn(*args, **kwargs)`` under autocast, returned as float32 (a plain call for ``"32"``).
+
+        Parameters
+        ----------
+        fn : callable
+            A forward pass (a module, or a function of modules) returning one
+            tensor.
+        *args, **kwargs
+            Its arguments.
+
+        Returns
+        -------
+        out : torch.Tensor
+            ``fn``'s output; cast to float32 unless ``precision="32"`` (then
+            returned as is), so that losses are computed in float32.
+        """
         if self.precision == "32":
             return fn(*args, **kwargs)
         with self.autocast():
@@ -150,7 +199,18 @@ class PrecisionMixin:
         return self
 
     def grad_scaler(self, optimizer_name):
-        """The :class:`torch.amp.GradScaler` of optimizer ``optimizer_name`` or None (no scaling)."""
+        """The :class:`torch.amp.GradScaler` of an optimizer, or None (no scaling).
+
+        Parameters
+        ----------
+        optimizer_name : str
+            ``"optimizer"``, ``"generator_optimizer"``, ``"critic_optimizer"``.
+
+        Returns
+        -------
+        scaler : torch.amp.GradScaler or None
+            Set with ``precision="16-mixed"`` only.
+        """
         return getattr(self, "grad_scalers_", {}).get(optimizer_name)
 
     def backward_step(self, loss, optimizer_name, before_step=None):
@@ -160,6 +220,16 @@ class PrecisionMixin:
         gradients are unscaled before ``before_step`` (so callbacks such as
         gradient clipping see the true gradients) and the scaler steps (it
         skips the step if a gradient is not finite) and updates its scale.
+
+        Parameters
+        ----------
+        loss : torch.Tensor
+            The scalar loss, with its graph.
+        optimizer_name : str
+            The optimizer to step (``"optimizer"``, ``"generator_optimizer"``,
+            ``"critic_optimizer"``); its own scaler, if any, is used.
+        before_step : callable or None, default=None
+            Called after ``backward`` (and unscaling) and before ``step``.
         """
         optimizer = getattr(self, optimizer_name + "_")
         scaler = self.grad_scaler(optimizer_name)
