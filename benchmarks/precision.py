@@ -126,7 +126,7 @@ def main(argv=None):
     print("\n" + head + "\n" + "-" * len(head))
     for r in results:
         ratios = [r[f"stage{s}_img_s"] / base[f"stage{s}_img_s"] if base else float("nan") for s in (1, 2)]
-        print(f"{r['precision']:>9} {str(r['compile']):>7} | {r['stage1_img_s']:13.0f} {ratios[0]:5.2f} "
+        print(f"{r['precision']:>9} {r['compile']!s:>7} | {r['stage1_img_s']:13.0f} {ratios[0]:5.2f} "
               f"{r['stage1_warmup_s']:9.1f} | {r['stage2_img_s']:13.0f} {ratios[1]:5.2f} {r['stage2_warmup_s']:9.1f} | "
               f"{r['train_acc']:9.3f}")
     print("ratio: images/s over precision '32' without compile; warm-up: first epoch minus a steady epoch "

@@ -245,7 +245,7 @@ def allow_16_mixed_on_cpu(monkeypatch):
 
 @pytest.mark.usefixtures("allow_16_mixed_on_cpu")
 def test_16_mixed_scales_every_optimizer_and_checkpoints_the_scales(tmp_path, digits_split):
-    X, y, X_te, y_te = digits_split
+    X, y, X_te, _ = digits_split
     clf = GANShieldedOvAClassifier(**{**SMALL, "max_epochs": 1, "cae_max_epochs": 1}, precision="16-mixed",
                                    checkpoint_dir=str(tmp_path / "ck")).fit(X, y)
     _check_outputs(clf, X_te)
