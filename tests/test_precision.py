@@ -26,7 +26,7 @@ from gan_ova.baselines import (
 )
 from gan_ova.losses import gradient_penalty
 from gan_ova.persistence import CONFIG_NAME, load_model, save_model
-from gan_ova.training import autocast_context, load_training_state
+from gan_ova.training import ShieldingNet, autocast_context, load_training_state
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -273,6 +273,31 @@ def test_16_mixed_baselines_scale_their_optimizers(cls, extra, digits_split):
     scalers = clf.net_.grad_scalers_
     assert sorted(scalers) == sorted(clf.net_._optimizers)
     assert all(s.state_dict()["_growth_tracker"] > 0 or s.get_scale() < 2.0**16 for s in scalers.values())
+
+
+@pytest.mark.usefixtures("allow_16_mixed_on_cpu")
+def test_16_mixed_resume_after_crash_matches_uninterrupted(tmp_path, digits_split, monkeypatch):
+    """The loss scales are checkpointed: a resumed fit scales, skips and steps as an uninterrupted one."""
+    X, y, X_te, _ = digits_split
+    cfg = {**SMALL, "max_epochs": 3, "cae_max_epochs": 1, "n_critic": 2, "n_classifier_steps": 2,
+           "precision": "16-mixed"}
+    reference = GANShieldedOvAClassifier(**cfg).fit(X, y)
+    original, calls = ShieldingNet.train_step, {"n": 0}
+
+    def crashing_step(self, batch, **kw):
+        calls["n"] += 1
+        if calls["n"] > 5:  # 3 batches per epoch: crash during epoch 2, after the epoch-1 checkpoint
+            raise RuntimeError("simulated crash")
+        return original(self, batch, **kw)
+
+    with monkeypatch.context() as m:
+        m.setattr(ShieldingNet, "train_step", crashing_step)
+        with pytest.raises(RuntimeError, match="simulated crash"):
+            GANShieldedOvAClassifier(checkpoint_dir=str(tmp_path), **cfg).fit(X, y)
+    resumed = GANShieldedOvAClassifier(checkpoint_dir=str(tmp_path), **cfg).fit(X, y)
+    np.testing.assert_array_equal(resumed.predict_proba(X_te), reference.predict_proba(X_te))
+    assert {k: s.get_scale() for k, s in resumed.shielding_net_.grad_scalers_.items()} == {
+        k: s.get_scale() for k, s in reference.shielding_net_.grad_scalers_.items()}
 
 
 def test_16_mixed_model_loads_on_the_cpu_as_32(tmp_path, digits_split, fp32_model):
