@@ -28,6 +28,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
+from . import _streaming
 from ._farfield import squash
 from ._validation import check_bool, check_number
 from .nets.classifiers import BACKBONES, default_backbone
@@ -194,9 +195,11 @@ class FitContext:
 
     Attributes
     ----------
-    Xf : ndarray
-        The checked inputs (images in [0, 1] or raw feature vectors).
-    Xc : ndarray
+    Xf : ndarray or ImageSource
+        The checked inputs (images in [0, 1] or raw feature vectors); for a
+        torch Dataset, a :class:`gan_ova._streaming.ImageSource` that reads
+        the images by index.
+    Xc : ndarray or ImageSource
         Classifier-space inputs (standardized vectors); set inside the forked RNG.
     y_idx : ndarray of int
         Class indices.
@@ -319,13 +322,47 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------
     # inputs
     # ------------------------------------------------------------------
+    #: Whether ``fit`` and the predict-type methods accept a ``torch.utils.data.Dataset`` (see :mod:`gan_ova._streaming`).
+    _accepts_datasets = False
+
+    def _loader_kwargs(self, device=None):
+        """``num_workers`` / ``pin_memory`` of the DataLoaders (pinning only for CUDA, where it helps)."""
+        device = torch.device(self.device if device is None else device)
+        return {
+            "num_workers": int(getattr(self, "num_workers", 0)),
+            "pin_memory": bool(getattr(self, "pin_memory", False)) and device.type == "cuda",
+        }
+
+    def _check_dataset_accepted(self, X):
+        if not self._accepts_datasets:
+            raise TypeError(
+                f"X: {type(self).__name__} accepts arrays (images (n, C, H, W), flat rows or feature vectors), "
+                f"got {type(X).__name__}, a torch {'DataLoader' if isinstance(X, torch.utils.data.DataLoader) else 'Dataset'}; "
+                "streaming from a Dataset is supported by GANShieldedOvAClassifier. Load the data into a numpy "
+                "array to use this estimator."
+            )
+
     def _fit_inputs(self, X, y):
         """Check ``X`` and ``y`` at fit: ``(Xf, y, image_shape, meta)``.
 
         ``Xf`` holds images scaled to [0, 1] (shape ``(n,) + image_shape``) or
         raw feature vectors (standardize them with :meth:`_fit_input_scaler`);
         ``meta`` has ``uint8`` (the input dtype) and ``ndim`` (2, 3 or 4).
+        For a torch Dataset ``Xf`` is a :class:`~gan_ova._streaming.ImageSource`
+        that reads the images on demand, and the labels come from the dataset.
         """
+        if _streaming.is_dataset_input(X):
+            self._check_dataset_accepted(X)
+            source, y, image_shape, meta = _streaming.check_fit_dataset(self, X, y, self._loader_kwargs())
+            self.n_features_in_ = int(np.prod(image_shape))
+            self.__dict__.pop("feature_names_in_", None)
+            return source, y, image_shape, meta
+        if y is None:
+            raise ValueError(
+                "y: expected array-like labels of shape (n_samples,) with array X, got None (the estimator "
+                "requires y to be passed, but the target y is None); y=None is accepted only when X is a "
+                "torch.utils.data.Dataset whose items carry the labels."
+            )
         X, nd_shape, input_ndim = self._flatten_images(X, fit=True)
         X, y = validate_data(self, X, y, reset=True, **_VALIDATE_KW)
         _check_numeric(X)
@@ -341,8 +378,12 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
         """Check ``X`` at predict time and return it in classifier space.
 
         Images scaled to [0, 1] with the fitted shape, or feature vectors
-        standardized (and squashed, with the far field) as in fit.
+        standardized (and squashed, with the far field) as in fit; for a torch
+        Dataset, an :class:`~gan_ova._streaming.ImageSource` read in batches.
         """
+        if _streaming.is_dataset_input(X):
+            self._check_dataset_accepted(X)
+            return _streaming.check_predict_dataset(self, X, self._loader_kwargs())
         arr, nd_shape, _ = self._flatten_images(X, fit=False)
         if nd_shape is not None:
             if self.image_shape_ is None:
@@ -495,7 +536,7 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
             return np.sort(tr), np.sort(va)
         return np.arange(n), None
 
-    def fit(self, X, y):
+    def fit(self, X, y=None):
         """Fit the model; on any error the estimator is left as it was before the call.
 
         Parameters
@@ -505,7 +546,7 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
             images with ``image_shape`` set, or feature vectors.
         y : array-like of shape (n_samples,)
             Class labels (ints, strings, ...); at least two classes and two
-            examples per class.
+            examples per class. Required (None is an error).
 
         Returns
         -------
@@ -545,6 +586,9 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
             precision=self.precision,
             compile=self.compile,
         )
+        loader = self._loader_kwargs(device)
+        for iterator in ("iterator_train", "iterator_valid"):
+            params.update({f"{iterator}__{key}": value for key, value in loader.items()})
         return params
 
     # ------------------------------------------------------------------

@@ -18,6 +18,7 @@ from skorch.helper import predefined_split
 from skorch.history import History
 from torch import nn
 
+from . import _streaming
 from ._base import BaseUQClassifier, draw_seed, eval_mode, fork_devices, standardization, warn_user
 from ._validation import InvalidParametersError, check_bool, check_choice, check_hidden, check_number
 from ._farfield import FarFieldSampler, squash, squash_scales, unsquash
@@ -247,7 +248,20 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         states). A later ``fit`` with the same data and parameters resumes
         from there and ends with the same model as an uninterrupted fit; a
         checkpoint of a different fit is an error, never overwritten. Files
-        are read with ``torch.load(weights_only=True)``.
+        are read with ``torch.load(weights_only=True)``. With a torch Dataset
+        the fingerprint costs one extra pass over the images (their bytes are
+        hashed); random transforms make every pass differ, so such a fit
+        never matches its checkpoint.
+    num_workers : int, default=0
+        Worker processes of the ``torch.utils.data.DataLoader`` s that feed
+        both training stages, the encoding of the training set and streamed
+        prediction (0: the main process loads the batches). Worth raising
+        when the images come from a Dataset that decodes files (e.g.
+        ``ImageFolder``); workers re-import the main script, so guard it with
+        ``if __name__ == "__main__":``. Does not change the results.
+    pin_memory : bool, default=False
+        Page-locked host memory for the batches, for faster copies to a CUDA
+        device; ignored on the CPU. Does not change the results.
 
     Attributes
     ----------
@@ -352,6 +366,8 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         random_state=None,
         verbose=0,
         checkpoint_dir=None,
+        num_workers=0,
+        pin_memory=False,
     ):
         self.backbone = backbone
         self.backbone_kwargs = backbone_kwargs
@@ -390,6 +406,8 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         self.random_state = random_state
         self.verbose = verbose
         self.checkpoint_dir = checkpoint_dir
+        self.num_workers = num_workers
+        self.pin_memory = pin_memory
 
     # ------------------------------------------------------------------
     # parameter and input validation
@@ -411,6 +429,8 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         for name in ("standardize_latent", "scale_lambdas", "reconstruction_positives"):
             check_bool(name, getattr(self, name))
         check_choice("far_field", self.far_field, ("auto", "on", "off"))
+        check_number("num_workers", self.num_workers, low=0, integer=True)
+        check_bool("pin_memory", self.pin_memory)
         if not (self.calibration is None or (isinstance(self.calibration, str) and self.calibration == "temperature")):
             raise ValueError(f"calibration: expected None or 'temperature', got {self.calibration!r}.")
         if self.calibration is not None and self.validation_fraction == 0:
@@ -428,17 +448,24 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
     # ------------------------------------------------------------------
     # fit
     # ------------------------------------------------------------------
-    def fit(self, X, y):
+    def fit(self, X, y=None):
         """Fit the cAE (stage 1), then the shielding GAN and OvA classifier (stage 2).
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, C, H, W), (n_samples, H, W) or (n_samples, n_features)
+        X : array-like of shape (n_samples, C, H, W), (n_samples, H, W) or (n_samples, n_features), or torch.utils.data.Dataset
             Images (uint8, or floats in [0, 1]; see ``pixel_scale``), flat
-            images with ``image_shape`` set, or feature vectors.
-        y : array-like of shape (n_samples,)
+            images with ``image_shape`` set, or feature vectors. Or a
+            map-style ``torch.utils.data.Dataset`` of ``(image, label)``
+            items, ``image`` a ``(C, H, W)`` tensor (uint8, or floats in
+            [0, 1]) and ``label`` an int (e.g. torchvision's ``ImageFolder``
+            or ``FashionMNIST`` with ``transforms.ToTensor()``): it is read
+            in batches, never loaded whole (see the docs, "Data larger than
+            memory").
+        y : array-like of shape (n_samples,) or None, default=None
             Class labels (ints, strings, ...); at least two classes and two
-            examples per class.
+            examples per class. Required with arrays; must be None with a
+            Dataset (its items carry the labels).
 
         Returns
         -------
@@ -462,6 +489,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             )
 
     _seed_order = ("split", "torch", "predict")  # the order of gan_ova 0.1: same seeds, same fits
+    _accepts_datasets = True
 
     def _fit_nets(self, ctx):
         if self.calibration is not None and ctx.va is None:
@@ -470,30 +498,57 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
                 f"{self.validation_fraction!r} of {len(ctx.Xf)} samples leaves none; raise validation_fraction or "
                 "pass more samples, or set calibration=None."
             )
+        streamed = isinstance(ctx.Xf, _streaming.ImageSource)
+        if streamed and self.far_field == "on":
+            raise ValueError(
+                "far_field: 'on' needs the training images in memory (their mean and spread place the far "
+                "negatives), but X is a torch Dataset; pass far_field='auto' (off for images) or the images as an "
+                "array."
+            )
         ckpt = self._checkpoint_paths(ctx.Xf, ctx.y_idx)
         Xc, sampler = self._far_field(ctx)
         ctx.Xc = Xc
-        # ---- stage 1: the latent space ----------------------------------
-        if ctx.image_shape is None:
-            codes = Xc  # identity autoencoder: the GAN works in (standardized) input space
-            self.autoencoder_ = None
-            cae_module = None
-        else:
-            self.autoencoder_ = self._fit_autoencoder(ctx, ckpt)
-            if getattr(self.autoencoder_, "interrupted_", False):
-                raise KeyboardInterrupt("fit interrupted during stage 1 (autoencoder); nothing was changed.")
-            codes = self.autoencoder_.encode(Xc, np.eye(ctx.K, dtype=np.float32)[ctx.y_idx])
-            cae_module = self.autoencoder_.module_
-        if self.standardize_latent:
-            mean, scale = standardization(codes[ctx.tr], eps=1e-8)
-        else:
-            mean, scale = np.zeros(codes.shape[1], np.float32), np.ones(codes.shape[1], np.float32)
-        self.latent_mean_, self.latent_scale_ = mean, scale
-        z = ((codes - mean) / scale).astype(np.float32)
-        lam_div = float(np.sqrt(np.mean(scale**2))) if (self.standardize_latent and self.scale_lambdas) else 1.0
-        decoder = ShieldDecoder(cae_module, mean, scale).to(ctx.device)
-        # ---- stage 2 ------------------------------------------------------
-        self.shielding_net_ = self._fit_shielding(ctx, z, decoder, ckpt, sampler, lam_div)
+        cache = None
+        try:
+            # ---- stage 1: the latent space ----------------------------------
+            if ctx.image_shape is None:
+                codes = Xc  # identity autoencoder: the GAN works in (standardized) input space
+                self.autoencoder_ = None
+                cae_module = None
+            else:
+                self.autoencoder_ = self._fit_autoencoder(ctx, ckpt)
+                if getattr(self.autoencoder_, "interrupted_", False):
+                    raise KeyboardInterrupt("fit interrupted during stage 1 (autoencoder); nothing was changed.")
+                if streamed:
+                    # one pass over the images; a random transform would perturb the fit's torch RNG
+                    with torch.random.fork_rng(devices=fork_devices(ctx.device)):
+                        cache = _streaming.CodeCache.encode(self.autoencoder_, Xc, ctx.y_idx, ctx.K)
+                    codes = cache.array
+                else:
+                    codes = self.autoencoder_.encode(Xc, np.eye(ctx.K, dtype=np.float32)[ctx.y_idx])
+                cae_module = self.autoencoder_.module_
+            if self.standardize_latent:
+                mean, scale = standardization(codes[ctx.tr], eps=1e-8)
+            else:
+                mean, scale = np.zeros(codes.shape[1], np.float32), np.ones(codes.shape[1], np.float32)
+            self.latent_mean_, self.latent_scale_ = mean, scale
+            if cache is not None:
+                z = cache.standardize(mean, scale)  # in place: no second n x latent_dim array
+            else:
+                z = ((codes - mean) / scale).astype(np.float32)
+            lam_div = float(np.sqrt(np.mean(scale**2))) if (self.standardize_latent and self.scale_lambdas) else 1.0
+            decoder = ShieldDecoder(cae_module, mean, scale).to(ctx.device)
+            # ---- stage 2 ------------------------------------------------------
+            self.shielding_net_ = self._fit_shielding(ctx, z, decoder, ckpt, sampler, lam_div)
+        finally:
+            if streamed:
+                # the validation datasets hold the user's dataset and the codes: not part of the fitted model
+                for net in (getattr(self, "autoencoder_", None), getattr(self, "shielding_net_", None)):
+                    if net is not None:
+                        net.train_split = None
+            if cache is not None:
+                z = codes = None
+                cache.close()
 
     def _far_field(self, ctx):
         """Classifier inputs (squashed for vectors with the far field on) and the far-field sampler or None."""
@@ -514,7 +569,8 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         self.calibration_temperature_ = 1.0
         if self.calibration == "temperature":
             va = ctx.va
-            raw = self._uncertainty_parts(self._ova_proba(ctx.Xc[va]))
+            X_va = ctx.Xc.take(va) if isinstance(ctx.Xc, _streaming.ImageSource) else ctx.Xc[va]
+            raw = self._uncertainty_parts(self._ova_proba(X_va))
             y_va = ctx.y_idx[va]
             if has_no_errors(raw, y_va):
                 warn_user(
@@ -604,10 +660,14 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         if name == "auto":
             name = "conv" if image_shape[0] == 1 else "residual"
         latent = self.latent_dim if self.latent_dim != "auto" else (32 if image_shape[0] == 1 else 128)
-        onehot = np.eye(K, dtype=np.float32)[y_idx]
+        streamed = isinstance(Xc, _streaming.ImageSource)
+        onehot = None if streamed else np.eye(K, dtype=np.float32)[y_idx]
         valid = None
         if va is not None:
-            valid = predefined_split(Dataset({"x": Xc[va], "y_onehot": onehot[va]}, Xc[va]))
+            if streamed:
+                valid = predefined_split(_streaming.Stage1Items(Xc.take(va), y_idx[va], K))
+            else:
+                valid = predefined_split(Dataset({"x": Xc[va], "y_onehot": onehot[va]}, Xc[va]))
         net = self._make_autoencoder_net(
             AUTOENCODERS[name],
             {"image_shape": image_shape, "n_classes": K, "latent_dim": int(latent)},
@@ -627,7 +687,10 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
                 print(f"[gan_ova] stage 1 restored from {stage1}")
             return net
         if self.cae_max_epochs > 0:
-            net.partial_fit({"x": Xc[tr], "y_onehot": onehot[tr]}, Xc[tr])
+            if streamed:
+                net.partial_fit(_streaming.Stage1Items(Xc.take(tr), y_idx[tr], K), None)
+            else:
+                net.partial_fit({"x": Xc[tr], "y_onehot": onehot[tr]}, Xc[tr])
         if stage1 and not getattr(net, "interrupted_", False):
             atomic_torch_save(
                 {
@@ -647,9 +710,13 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         if module_cls is MLP and self.input_squash_ is not None:
             module_kwargs["radial"] = True  # the distance feature of the far field (see _farfield)
         module_kwargs.update(self.backbone_kwargs or {})
+        streamed = isinstance(Xc, _streaming.ImageSource)
         valid = None
         if va is not None:
-            valid = predefined_split(Dataset({"x": Xc[va], "z": z[va]}, y_idx[va]))
+            if streamed:
+                valid = predefined_split(_streaming.Stage2Items(Xc.take(va), z, va, y_idx[va]))
+            else:
+                valid = predefined_split(Dataset({"x": Xc[va], "z": z[va]}, y_idx[va]))
         latent = z.shape[1]
         net = self._make_shielding_net(
             module_cls,
@@ -676,7 +743,10 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
                 epochs = max(self.max_epochs - done, 0)
                 if self.verbose:
                     print(f"[gan_ova] stage 2 resumed from {stage2} after epoch {done}")
-        net.partial_fit({"x": Xc[tr], "z": z[tr]}, y_idx[tr], epochs=epochs)
+        if streamed:
+            net.partial_fit(_streaming.Stage2Items(Xc.take(tr), z, tr, y_idx[tr]), None, epochs=epochs)
+        else:
+            net.partial_fit({"x": Xc[tr], "z": z[tr]}, y_idx[tr], epochs=epochs)
         return net
 
     def _checkpoint_paths(self, Xf, y_idx):
@@ -690,11 +760,16 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
                 f"checkpoint_dir: cannot use {self.checkpoint_dir!r} as a folder for checkpoints ({exc})."
             ) from exc
         h = hashlib.sha256()
-        h.update(np.ascontiguousarray(Xf).tobytes())
+        if isinstance(Xf, _streaming.ImageSource):
+            with torch.random.fork_rng(devices=fork_devices(self.device)):
+                Xf.hash_into(h)  # the same bytes as the equivalent array's
+        else:
+            h.update(np.ascontiguousarray(Xf).tobytes())
         h.update(np.ascontiguousarray(y_idx).tobytes())
-        # calibration is fitted after training; compile, like device, changes how the same computation
-        # runs (its results may differ in the last bits), so a checkpoint resumes with it toggled
-        skip = ("verbose", "checkpoint_dir", "device", "calibration", "compile")
+        # calibration is fitted after training; num_workers and pin_memory do not change results;
+        # compile, like device, changes how the same computation runs (its results may differ in the
+        # last bits), so a checkpoint resumes with it toggled
+        skip = ("verbose", "checkpoint_dir", "device", "calibration", "num_workers", "pin_memory", "compile")
         params = {k: v for k, v in self.get_params().items() if k not in skip}
         h.update(repr(sorted((k, repr(v)) for k, v in params.items())).encode())
         return {
@@ -829,8 +904,9 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
 
         Parameters
         ----------
-        X : array-like
-            Same format as in :meth:`fit`.
+        X : array-like or torch.utils.data.Dataset
+            Same format as in :meth:`fit`; a Dataset is read in batches of
+            ``max(batch_size, 256)`` images (its labels are not used).
 
         Returns
         -------
@@ -853,8 +929,9 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
 
         Parameters
         ----------
-        X : array-like
-            Same format as in :meth:`fit`.
+        X : array-like or torch.utils.data.Dataset
+            Same format as in :meth:`fit`; a Dataset is read in batches of
+            ``max(batch_size, 256)`` images (its labels are not used).
 
         Returns
         -------
@@ -874,7 +951,9 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
 
         Parameters
         ----------
-        X : array-like
+        X : array-like or torch.utils.data.Dataset
+            Same format as in :meth:`fit`; a Dataset is read in batches of
+            ``max(batch_size, 256)`` images (its labels are not used).
 
         Returns
         -------
@@ -890,7 +969,9 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
 
         Parameters
         ----------
-        X : array-like
+        X : array-like or torch.utils.data.Dataset
+            Same format as in :meth:`fit`; a Dataset is read in batches of
+            ``max(batch_size, 256)`` images (its labels are not used).
 
         Returns
         -------
@@ -906,7 +987,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         p = np.clip(p, 1e-15, 1 - 1e-15)
         return np.log(p) - np.log1p(-p)
 
-    def shield_diagnostics(self, X, y, n_per_class=256, random_state=0):
+    def shield_diagnostics(self, X, y=None, n_per_class=256, random_state=0):
         """Where the shields sit relative to the classes of ``(X, y)``, per class.
 
         Pass the training data (or other labelled in-distribution data).
@@ -918,10 +999,11 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
 
         Parameters
         ----------
-        X : array-like
+        X : array-like or torch.utils.data.Dataset
             Same format as in :meth:`fit`.
-        y : array-like of shape (n_samples,)
-            Labels from ``classes_``.
+        y : array-like of shape (n_samples,) or None, default=None
+            Labels from ``classes_``; None when ``X`` is a Dataset (its items
+            carry the labels).
         n_per_class : int, default=256
             Fresh shields drawn per class.
         random_state : int, RandomState instance or None, default=0
@@ -957,6 +1039,16 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         check_is_fitted(self)
         check_number("n_per_class", n_per_class, low=1, integer=True)
         Xc = self._predict_inputs(X)
+        streamed = isinstance(Xc, _streaming.ImageSource)
+        if streamed:
+            if y is not None:
+                raise ValueError(
+                    f"y: expected None when X is a torch Dataset (the labels are read from its items), got "
+                    f"{type(y).__name__}."
+                )
+            y = _streaming.read_labels(X, len(Xc), self._loader_kwargs())
+        elif y is None:
+            raise ValueError("y: expected array-like labels of shape (n_samples,) with array X, got None.")
         y_arr = np.asarray(y)
         if y_arr.ndim != 1 or len(y_arr) != len(Xc):
             raise ValueError(f"y: expected a 1-D array of {len(Xc)} labels, got shape {y_arr.shape}.")
@@ -967,7 +1059,11 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             )
         y_idx = np.searchsorted(self.classes_, y_arr).astype(np.int64)
         K = len(self.classes_)
-        if self.autoencoder_ is not None:
+        if streamed:
+            cache = _streaming.CodeCache.encode(self.autoencoder_, Xc, y_idx, K)
+            codes = np.array(cache.array)
+            cache.close()
+        elif self.autoencoder_ is not None:
             codes = self.autoencoder_.encode(Xc, np.eye(K, dtype=np.float32)[y_idx])
         else:
             codes = Xc

@@ -327,3 +327,25 @@ def test_mixed_precision_fit_on_cuda(precision, digits_split):
     assert clf.score(X_te, y_te) > 0.6
     if precision == "16-mixed":
         assert all(s.is_enabled() for s in clf.shielding_net_.grad_scalers_.values())
+
+
+# ----------------------------------------------------------------------
+# streaming Datasets (gan_ova._streaming) run under the same precision
+# ----------------------------------------------------------------------
+class _Items(torch.utils.data.Dataset):
+    def __init__(self, X, y):
+        self.X, self.y = X, y
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, i):
+        return torch.from_numpy(self.X[i]), int(self.y[i])
+
+
+def test_bf16_fit_from_a_dataset_equals_the_array_fit(digits_split, bf16_model):
+    X, y, X_te, _ = digits_split
+    streamed = GANShieldedOvAClassifier(**SMALL, precision="bf16").fit(_Items(X, y))
+    np.testing.assert_array_equal(streamed.latent_mean_, bf16_model.latent_mean_)  # codes encoded under bf16 too
+    np.testing.assert_array_equal(streamed.predict_proba(_Items(X_te, np.zeros(len(X_te)))),
+                                  bf16_model.predict_proba(X_te))

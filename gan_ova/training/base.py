@@ -145,8 +145,9 @@ def module_logits(module, X, device, mc_passes=0, batch_size=1024, n_outputs=Non
     ----------
     module : torch.nn.Module
         The network to evaluate; it is put in eval mode.
-    X : ndarray
-        Inputs in the module's space.
+    X : ndarray or ImageSource
+        Inputs in the module's space; an object with a ``batches(batch_size)``
+        method (a streamed dataset) is read through it, once per pass.
     device : str or torch.device
         Device the batches are moved to (the module's device).
     mc_passes : int, default=0
@@ -181,10 +182,10 @@ def module_logits(module, X, device, mc_passes=0, batch_size=1024, n_outputs=Non
             if mc_passes:
                 set_mc_dropout(module, True)
             for _ in range(max(mc_passes, 1)):
-                out = [
-                    module(torch.as_tensor(X[i : i + batch_size], device=device)).double().cpu()
-                    for i in range(0, len(X), batch_size)
-                ]
+                # a streamed dataset (gan_ova._streaming.ImageSource) is read batch by batch, once per pass
+                batches = X.batches(batch_size) if hasattr(X, "batches") else (
+                    X[i : i + batch_size] for i in range(0, len(X), batch_size))
+                out = [module(torch.as_tensor(xb, device=device)).double().cpu() for xb in batches]
                 passes.append(torch.cat(out) if out else torch.zeros(0, n_outputs or 0, dtype=torch.float64))
         finally:
             set_mc_dropout(module, False)

@@ -235,7 +235,10 @@ class ShieldDiagnostics(Callback):
         return self
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
-        if not isinstance(X, dict) or "z" not in X or y is None:
+        streamed = hasattr(X, "stage2_arrays")  # a streamed dataset (gan_ova._streaming.Stage2Items)
+        if streamed:
+            y = X.labels
+        elif not isinstance(X, dict) or "z" not in X or y is None:
             self.data_ = None
             return
         y = np.asarray(y)
@@ -243,7 +246,7 @@ class ShieldDiagnostics(Callback):
         keep = np.sort(np.concatenate([
             rng.permutation(np.flatnonzero(y == k))[: self.max_per_class] for k in np.unique(y)
         ]))
-        self.data_ = (np.asarray(X["x"])[keep], np.asarray(X["z"])[keep], y[keep])
+        self.data_ = X.stage2_arrays(keep) if streamed else (np.asarray(X["x"])[keep], np.asarray(X["z"])[keep], y[keep])
 
     def on_epoch_end(self, net, **kwargs):
         if self.data_ is None:
