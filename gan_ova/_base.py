@@ -30,8 +30,9 @@ from torch import nn
 
 from . import _streaming
 from ._farfield import squash
-from ._validation import check_number
+from ._validation import check_bool, check_number
 from .nets.classifiers import BACKBONES, default_backbone
+from .training.precision import check_precision
 
 __all__ = [
     "BaseUQClassifier",
@@ -301,7 +302,10 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(f"image_shape: expected a tuple (C, H, W) of positive ints, got {shp!r}.")
             if shp[1] < 4 or shp[2] < 4:
                 raise ValueError(f"image_shape: expected images of at least 4x4 pixels, got {tuple(shp)}.")
-        return torch_device(self.device)
+        device = torch_device(self.device)
+        check_precision(self.precision, device)
+        check_bool("compile", self.compile)
+        return device
 
     def _backbone_class(self, input_shape, image_mode):
         name = self.backbone
@@ -558,7 +562,7 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
 
 
     def _net_params(self, *, lr, max_epochs, batch_size, train_split, callbacks, device, drop_last, prefixed=None):
-        """Keyword arguments every skorch net of a fit shares (Adam, shuffled batches, progress output).
+        """Keyword arguments every skorch net of a fit shares (Adam, shuffled batches, progress output, precision).
 
         ``prefixed`` maps a prefix (``"module"``, ``"generator"``, ...) to a
         dict of keyword arguments passed as ``<prefix>__<key>``.
@@ -579,6 +583,8 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
             callbacks=callbacks,
             device=str(device),
             verbose=self.verbose,
+            precision=self.precision,
+            compile=self.compile,
         )
         loader = self._loader_kwargs(device)
         for iterator in ("iterator_train", "iterator_valid"):

@@ -380,7 +380,8 @@ class CodeCache:
             pos = 0
             with torch.no_grad():
                 for xb, yb in loader:
-                    z = module.encode(xb.to(net.device), yb.to(net.device)).cpu().numpy()
+                    # under the net's precision (autocast, float32 out), as AutoencoderNet.encode
+                    z = net.amp_forward(module.encode, xb.to(net.device), yb.to(net.device)).cpu().numpy()
                     if cache is None:
                         cache = cls(len(source), z.shape[1])
                     cache.array[pos : pos + len(z)] = z

@@ -226,6 +226,29 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         See the user guide, "Calibration". None: no calibration (``T = 1``).
     device : str or torch.device, default="cpu"
         ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+    precision : {"32", "bf16", "16-mixed"}, default="32"
+        Numerical precision of the forward passes of both stages and of
+        prediction. ``"32"``: float32 throughout. ``"bf16"``:
+        ``torch.autocast`` with bfloat16 (no gradient scaling needed).
+        ``"16-mixed"``: autocast with float16 and one
+        :class:`torch.amp.GradScaler` per optimizer (the critic's gradient
+        penalty is unscaled as PyTorch's AMP examples show); CUDA only, a
+        ValueError on the CPU. Weights, optimizer states, losses, the
+        gradient penalty's norm and all outputs stay float32/float64. Worth
+        it on GPUs (tensor cores); on a CPU ``"bf16"`` helps only with
+        AVX-512-BF16 or AMX. See the docs, "Scaling up", "Mixed precision
+        and torch.compile".
+    compile : bool, default=False
+        Compile the classifier, the generator, the frozen decoder path and
+        the cAE with ``torch.compile`` (in place: saved weights and pickles
+        are those of the plain modules). The critic is not compiled (its
+        gradient penalty needs a double backward, which compiled graphs do
+        not support). Compiling costs seconds to minutes at the first
+        batches (again for a new batch size, train/eval mode or precision);
+        it pays off on GPUs and long fits. A model loaded with
+        :func:`~gan_ova.persistence.load_model` is compiled again on first
+        use; an unpickled one runs eagerly. Not part of the checkpoint
+        fingerprint (``precision`` is).
     random_state : int, RandomState instance or None, default=None
         Seeds the data split, weight initialization, batch order, GAN noise
         and the MC-dropout masks. The global torch RNG is left untouched.
@@ -372,6 +395,8 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         mc_samples=50,
         calibration=None,
         device="cpu",
+        precision="32",
+        compile=False,
         random_state=None,
         verbose=0,
         checkpoint_dir=None,
@@ -411,6 +436,8 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         self.mc_samples = mc_samples
         self.calibration = calibration
         self.device = device
+        self.precision = precision
+        self.compile = compile
         self.random_state = random_state
         self.verbose = verbose
         self.checkpoint_dir = checkpoint_dir
@@ -839,8 +866,11 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             h.update(np.ascontiguousarray(Xf).tobytes())
         h.update(np.ascontiguousarray(y_idx).tobytes())
         # calibration is fitted after training; num_workers and pin_memory do not change results;
-        # distributed only says how to train (the world size below says what)
-        skip = ("verbose", "checkpoint_dir", "device", "calibration", "num_workers", "pin_memory", "distributed")
+        # compile, like device, changes how the same computation runs (its results may differ in the
+        # last bits), so a checkpoint resumes with it toggled; distributed only says how to train (the
+        # world size below says what)
+        skip = ("verbose", "checkpoint_dir", "device", "calibration", "num_workers", "pin_memory", "compile",
+                "distributed")
         params = {k: v for k, v in self.get_params().items() if k not in skip}
         h.update(repr(sorted((k, repr(v)) for k, v in params.items())).encode())
         if dp is not None:  # batch_size is per process: another world size is another fit

@@ -105,7 +105,7 @@ def ova_classifier_loss(logits_real, y, logits_fake=None, weights=None, lambda_r
     return loss
 
 
-def gradient_penalty(critic, z_real, z_fake, y_onehot, generator=None):
+def gradient_penalty(critic, z_real, z_fake, y_onehot, generator=None, scaler=None):
     """WGAN-GP penalty ``mean (||grad_zhat C(zhat, y)||_2 - 1)^2``.
 
     ``zhat = e * z_real + (1 - e) * z_fake`` with ``e ~ U(0, 1)`` per sample.
@@ -117,6 +117,11 @@ def gradient_penalty(critic, z_real, z_fake, y_onehot, generator=None):
     y_onehot : Tensor of shape (N, K)
     generator : torch.Generator or None
         Source of the interpolation weights.
+    scaler : torch.amp.GradScaler or None
+        With float16 mixed precision, the critic's gradient scaler: the
+        input gradient is computed from the scaled output (no float16
+        underflow in the critic's backward) and unscaled before its norm, as
+        in PyTorch's "gradient penalty" AMP example.
 
     Returns
     -------
@@ -134,11 +139,15 @@ def gradient_penalty(critic, z_real, z_fake, y_onehot, generator=None):
     e = torch.rand(n, 1, device=z_real.device, dtype=z_real.dtype, generator=generator)
     zhat = (e * z_real.detach() + (1.0 - e) * z_fake.detach()).requires_grad_(True)
     out = critic(zhat, y_onehot)
-    (grad,) = torch.autograd.grad(out.sum(), zhat, create_graph=True)
+    if scaler is None:
+        (grad,) = torch.autograd.grad(out.sum(), zhat, create_graph=True)
+    else:
+        (grad,) = torch.autograd.grad(scaler.scale(out.sum()), zhat, create_graph=True)
+        grad = grad / scaler.get_scale()
     return ((grad.norm(2, dim=1) - 1.0) ** 2).mean()
 
 
-def critic_loss(critic, z_real, z_fake, y_onehot, lambda_gp=10.0, generator=None):
+def critic_loss(critic, z_real, z_fake, y_onehot, lambda_gp=10.0, generator=None, scaler=None):
     """WGAN-GP critic loss ``mean C(z~) - mean C(z) + lambda_gp * GP``.
 
     Parameters
@@ -148,6 +157,8 @@ def critic_loss(critic, z_real, z_fake, y_onehot, lambda_gp=10.0, generator=None
     y_onehot : Tensor of shape (N, K)
     lambda_gp : float, default=10.0
     generator : torch.Generator or None
+    scaler : torch.amp.GradScaler or None
+        Passed to :func:`gradient_penalty` (float16 mixed precision).
 
     Returns
     -------
@@ -165,7 +176,7 @@ def critic_loss(critic, z_real, z_fake, y_onehot, lambda_gp=10.0, generator=None
     """
     c_real = critic(z_real, y_onehot).mean()
     c_fake = critic(z_fake.detach(), y_onehot).mean()
-    gp = gradient_penalty(critic, z_real, z_fake, y_onehot, generator=generator)
+    gp = gradient_penalty(critic, z_real, z_fake, y_onehot, generator=generator, scaler=scaler)
     return c_fake - c_real + lambda_gp * gp, float((c_real - c_fake).detach())
 
 

@@ -50,7 +50,7 @@ import torch
 from skorch.history import History
 
 from . import __version__
-from ._base import torch_device
+from ._base import torch_device, warn_user
 from ._validation import InvalidParametersError
 from .estimator import AUTOENCODERS, GANShieldedOvAClassifier
 from .nets.classifiers import BACKBONES
@@ -673,7 +673,9 @@ def load_model(path, device=None):
         Where to put the networks. None: the saved ``device`` parameter if
         that device is available here, else the CPU (a model fitted on a GPU
         loads on a machine without one). The estimator's ``device``
-        parameter is set to the device used.
+        parameter is set to the device used; a model fitted with
+        ``precision="16-mixed"`` (CUDA only) loaded on the CPU gets
+        ``precision="32"``, with a UserWarning.
 
     Returns
     -------
@@ -716,6 +718,12 @@ def load_model(path, device=None):
     est.set_params(**params)
     dev = _resolve_device(device, params.get("device", "cpu"))
     est.set_params(device=dev)
+    if est.precision == "16-mixed" and torch.device(dev).type != "cuda":
+        warn_user(
+            f"precision: the model was fitted with precision='16-mixed', which needs CUDA; loaded on {dev!r} "
+            "it predicts with precision='32' (the weights are float32 either way)."
+        )
+        est.set_params(precision="32")
 
     # every fitted attribute is read and checked before any network is built
     fitted = _read_fitted(cfg, type(est))

@@ -178,6 +178,14 @@ def test_a_streamed_dataset_trains_like_the_array(two, tmp_path):
     assert streamed[0]["predictions"] == two[0]["predictions"]
 
 
+def test_bf16_data_parallel_fit_ends_identical_on_both_ranks(two, tmp_path):
+    # precision="bf16" (autocast forwards, float32 gradients): averaged the same way
+    r0, r1 = _run(tmp_path, dict(FIT, batch_size=GLOBAL_BATCH // 2, precision="bf16"), 2, "out")
+    assert r0["tensors"] == r1["tensors"] and r0["predictions"] == r1["predictions"]
+    assert r0["tensors"] != two[0]["tensors"]  # really another computation
+    assert abs(r0["accuracy"] - two[0]["accuracy"]) <= ACC_TOL
+
+
 def test_only_rank_0_writes_checkpoints_and_a_rerun_resumes(tmp_path):
     params = dict(FIT, batch_size=GLOBAL_BATCH // 2, checkpoint_dir=str(tmp_path / "ckpt"), verbose=1)
     first = _run(tmp_path, params, 2, "first")

@@ -46,6 +46,16 @@ _TRAINING_PARAMS_DOC = """lr : float, default=1e-3
         with the best validation accuracy is kept. 0 keeps the last state.
     device : str or torch.device, default="cpu"
         ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+    precision : {"32", "bf16", "16-mixed"}, default="32"
+        Precision of the forward passes in training and prediction:
+        float32, ``torch.autocast`` with bfloat16, or autocast with float16
+        plus gradient scaling (``"16-mixed"``: CUDA only, a ValueError on
+        the CPU). Weights, losses and outputs stay float32/float64. See the
+        docs, "Scaling up", "Mixed precision and torch.compile".
+    compile : bool, default=False
+        Compile the classifier (and a GAN's generator; never a WGAN-GP
+        critic, whose gradient penalty needs a double backward) in place
+        with ``torch.compile``; the first batches pay the compilation.
     random_state : int, RandomState instance or None, default=None
         Seeds the data split, weight initialization, batch order (and any
         test-time randomness). The global torch RNG is left untouched.

@@ -108,6 +108,8 @@ class ConfidentClassifier(NetBaseline):
         max_epochs=20,
         validation_fraction=0.2,
         device="cpu",
+        precision="32",
+        compile=False,
         random_state=None,
         verbose=0,
     ):
@@ -129,6 +131,8 @@ class ConfidentClassifier(NetBaseline):
         self.max_epochs = max_epochs
         self.validation_fraction = validation_fraction
         self.device = device
+        self.precision = precision
+        self.compile = compile
         self.random_state = random_state
         self.verbose = verbose
 
@@ -172,7 +176,8 @@ class ConfidentClassifier(NetBaseline):
         self.best_epoch_ = self._best_epoch(net)
 
     def _uncertainty_dict(self, Xc):
-        return softmax_scores(softmax(module_logits(self.net_.module_, Xc, self.net_.device), axis=1), "max_softmax")
+        logits = module_logits(self.net_.module_, Xc, self.net_.device, precision=self.net_.precision)
+        return softmax_scores(softmax(logits, axis=1), "max_softmax")
 
     def sample(self, n_samples, random_state=None):
         """Draw shielding samples from the fitted generator (in evaluation mode).

@@ -12,7 +12,7 @@ from skorch.utils import to_tensor
 from torch import nn
 
 from ..losses import class_weight_matrix, ova_classifier_loss
-from ..training import BestClassifierState, GANNetMixin, check_finite, ova_val_accuracy
+from ..training import BestClassifierState, GANNetMixin, PrecisionMixin, check_finite, ova_val_accuracy
 
 __all__ = ["SoftmaxNet", "OvANet", "ConfidentNet", "softmax_val_accuracy"]
 
@@ -23,7 +23,7 @@ def softmax_val_accuracy(net, X, y):
     return float(np.mean(logits.argmax(1).cpu().numpy() == np.asarray(y)))
 
 
-class SoftmaxNet(NeuralNet):
+class SoftmaxNet(PrecisionMixin, NeuralNet):
     """A softmax classifier: cross-entropy, validation accuracy, best state kept.
 
     ``X`` holds classifier inputs and ``y`` class indices. Adds the callbacks
@@ -40,7 +40,8 @@ class SoftmaxNet(NeuralNet):
         Further positional arguments of :class:`skorch.NeuralNet` (after
         ``module``).
     **kwargs
-        Passed to :class:`skorch.NeuralNet`; ``criterion`` defaults to
+        Passed to :class:`skorch.NeuralNet` (and ``precision`` to
+        :class:`~gan_ova.training.PrecisionMixin`); ``criterion`` defaults to
         ``CrossEntropyLoss`` and ``predict_nonlinearity`` to None (predictions
         are logits).
     """
@@ -188,7 +189,7 @@ class ConfidentNet(GANNetMixin, NeuralNet):
         """
         if noise is None:
             noise = torch.rand(n, self.noise_dim, device=self.device)
-        out = self.generator_(noise, torch.ones(n, 1, device=self.device))
+        out = self.amp_forward(self.generator_, noise, torch.ones(n, 1, device=self.device))
         if self.image_shape is None:
             return out
         return torch.sigmoid(out).view(n, *self.image_shape)
@@ -212,7 +213,7 @@ class ConfidentNet(GANNetMixin, NeuralNet):
         return (-F.log_softmax(logits, dim=1).mean(dim=1) - float(np.log(k))).mean()
 
     def _critic(self, x):
-        return self.critic_(x.flatten(1), torch.ones(len(x), 1, device=x.device, dtype=x.dtype))
+        return self.amp_forward(self.critic_, x.flatten(1), torch.ones(len(x), 1, device=x.device, dtype=x.dtype))
 
     def train_step(self, batch, **fit_params):
         self._set_training(True)
@@ -234,18 +235,16 @@ class ConfidentNet(GANNetMixin, NeuralNet):
         # 2) generator step: look real to the critic, low confidence to the classifier
         with self.frozen(C, f):
             x_fake = self.generate(n)
-            kl_g = self.kl_uniform(f(x_fake))
+            kl_g = self.kl_uniform(self.amp_forward(f, x_fake))
             loss_g = -self._critic(x_fake).mean() + self.beta * kl_g
             check_finite(loss_g.detach(), stage, "generator loss", self)
-            self.generator_optimizer_.zero_grad()
-            loss_g.backward()
-            self.generator_optimizer_.step()
+            self.backward_step(loss_g, "generator_optimizer")
 
         # 3) classifier step: cross-entropy on real data, uniform output on generated data
         with torch.no_grad():
             x_fake = self.generate(n)
-        logits_real = f(x)
-        kl_fake = self.kl_uniform(f(x_fake))
+        logits_real = self.amp_forward(f, x)
+        kl_fake = self.kl_uniform(self.amp_forward(f, x_fake))
         loss = F.cross_entropy(logits_real, y) + self.lambda_kl * kl_fake
         self.classifier_step(loss, batch, stage)
 

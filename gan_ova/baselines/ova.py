@@ -66,6 +66,8 @@ class OvAClassifier(NetBaseline):
         max_epochs=20,
         validation_fraction=0.2,
         device="cpu",
+        precision="32",
+        compile=False,
         random_state=None,
         verbose=0,
     ):
@@ -79,6 +81,8 @@ class OvAClassifier(NetBaseline):
         self.max_epochs = max_epochs
         self.validation_fraction = validation_fraction
         self.device = device
+        self.precision = precision
+        self.compile = compile
         self.random_state = random_state
         self.verbose = verbose
 
@@ -92,4 +96,5 @@ class OvAClassifier(NetBaseline):
         self.best_epoch_ = self._best_epoch(net)
 
     def _uncertainty_dict(self, Xc):
-        return ova_uncertainty(expit(module_logits(self.net_.module_, Xc, self.net_.device)), self.class_prior_)
+        logits = module_logits(self.net_.module_, Xc, self.net_.device, precision=self.net_.precision)
+        return ova_uncertainty(expit(logits), self.class_prior_)

@@ -66,6 +66,8 @@ class SoftmaxClassifier(NetBaseline):
         max_epochs=20,
         validation_fraction=0.2,
         device="cpu",
+        precision="32",
+        compile=False,
         random_state=None,
         verbose=0,
     ):
@@ -79,6 +81,8 @@ class SoftmaxClassifier(NetBaseline):
         self.max_epochs = max_epochs
         self.validation_fraction = validation_fraction
         self.device = device
+        self.precision = precision
+        self.compile = compile
         self.random_state = random_state
         self.verbose = verbose
 
@@ -90,7 +94,8 @@ class SoftmaxClassifier(NetBaseline):
         self.best_epoch_ = self._best_epoch(self.net_)
 
     def _uncertainty_dict(self, Xc):
-        return softmax_scores(softmax(module_logits(self.net_.module_, Xc, self.net_.device), axis=1), self.epistemic_score)
+        logits = module_logits(self.net_.module_, Xc, self.net_.device, precision=self.net_.precision)
+        return softmax_scores(softmax(logits, axis=1), self.epistemic_score)
 
 
 @fill_doc
@@ -159,6 +164,8 @@ class MCDropoutClassifier(NetBaseline):
         max_epochs=20,
         validation_fraction=0.2,
         device="cpu",
+        precision="32",
+        compile=False,
         random_state=None,
         verbose=0,
     ):
@@ -173,6 +180,8 @@ class MCDropoutClassifier(NetBaseline):
         self.max_epochs = max_epochs
         self.validation_fraction = validation_fraction
         self.device = device
+        self.precision = precision
+        self.compile = compile
         self.random_state = random_state
         self.verbose = verbose
 
@@ -188,7 +197,7 @@ class MCDropoutClassifier(NetBaseline):
         net = self.net_
         with self._lock(), torch.random.fork_rng(devices=fork_devices(net.device)):
             torch.manual_seed(self.random_seed_)
-            logits = module_logits(net.module_, Xc, net.device, mc_passes=self.mc_samples)
+            logits = module_logits(net.module_, Xc, net.device, precision=net.precision, mc_passes=self.mc_samples)
         return mutual_information_scores(softmax(logits, axis=2))
 
 
@@ -243,6 +252,8 @@ class DeepEnsembleClassifier(NetBaseline):
         max_epochs=20,
         validation_fraction=0.2,
         device="cpu",
+        precision="32",
+        compile=False,
         random_state=None,
         verbose=0,
     ):
@@ -256,6 +267,8 @@ class DeepEnsembleClassifier(NetBaseline):
         self.max_epochs = max_epochs
         self.validation_fraction = validation_fraction
         self.device = device
+        self.precision = precision
+        self.compile = compile
         self.random_state = random_state
         self.verbose = verbose
 
@@ -276,5 +289,5 @@ class DeepEnsembleClassifier(NetBaseline):
         self.best_epochs_ = [self._best_epoch(net) for net in nets]
 
     def _uncertainty_dict(self, Xc):
-        logits = np.stack([module_logits(net.module_, Xc, net.device) for net in self.nets_])
+        logits = np.stack([module_logits(net.module_, Xc, net.device, precision=net.precision) for net in self.nets_])
         return mutual_information_scores(softmax(logits, axis=2))

@@ -12,6 +12,8 @@
 * :class:`GANNetMixin` -- what the shielding net and the Confident
   Classifier baseline share (generator and critic modules and optimizers,
   critic steps, frozen modules, batch records).
+* :class:`PrecisionMixin` -- the ``precision`` switch (autocast, gradient
+  scaling) and in-place ``torch.compile`` of every net.
 
 Both nets record their losses in the skorch history; the shielding net's
 per-batch ``critic_loss``, ``wasserstein``, ``generator_loss``,
@@ -21,6 +23,7 @@ the epoch log.
 Layout: :mod:`~gan_ova.training.base` (shared mechanics),
 :mod:`~gan_ova.training.autoencoder` (stage 1),
 :mod:`~gan_ova.training.shielding` (stage 2),
+:mod:`~gan_ova.training.precision` (mixed precision and compile),
 :mod:`~gan_ova.training.callbacks`, :mod:`~gan_ova.training.checkpoint`.
 Every name is importable from ``gan_ova.training`` itself.
 """
@@ -37,6 +40,7 @@ from .base import (
 )
 from .callbacks import BestClassifierState, EpochCheckpoint, EpochMeans, LinearLRDecay, ShieldDiagnostics
 from .checkpoint import atomic_torch_save, load_training_state, restore_training_state, save_training_state
+from .precision import PRECISIONS, PrecisionMixin, autocast_context, check_precision
 from .shielding import ShieldingNet
 
 __all__ = [
@@ -45,6 +49,10 @@ __all__ = [
     "ShieldDecoder",
     "GANNetMixin",
     "InterruptibleMixin",
+    "PrecisionMixin",
+    "PRECISIONS",
+    "autocast_context",
+    "check_precision",
     "LinearLRDecay",
     "BestClassifierState",
     "EpochCheckpoint",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import torch
 from skorch import NeuralNet
@@ -10,11 +12,12 @@ from torch import nn
 
 from .base import InterruptibleMixin, check_finite
 from .distributed import DataParallelMixin
+from .precision import PrecisionMixin
 
 __all__ = ["AutoencoderNet", "ShieldDecoder"]
 
 
-class AutoencoderNet(InterruptibleMixin, DataParallelMixin, NeuralNet):
+class AutoencoderNet(InterruptibleMixin, DataParallelMixin, PrecisionMixin, NeuralNet):
     """Stage 1: the conditional autoencoder as a skorch net.
 
     ``X`` is a dict ``{"x": images, "y_onehot": labels}`` and ``y`` the images
@@ -40,6 +43,10 @@ class AutoencoderNet(InterruptibleMixin, DataParallelMixin, NeuralNet):
     batch_size : int, default=128
         Examples per training batch (``iterator_train__drop_last=True`` drops
         the last, smaller one).
+    precision : {"32", "bf16", "16-mixed"}, default="32"
+        Autocast dtype of the forward passes (``"16-mixed"`` adds gradient
+        scaling); see :class:`~gan_ova.training.PrecisionMixin`, which also
+        makes ``compile=True`` compile the autoencoder in place.
     **kwargs
         Prefixed parameters of the components, as in :class:`skorch.NeuralNet`
         (``module__*``, ``optimizer__*``, ``iterator_train__*``,
@@ -53,9 +60,18 @@ class AutoencoderNet(InterruptibleMixin, DataParallelMixin, NeuralNet):
         and ``device``).
     """
 
+    def __init__(self, module, *args, precision="32", **kwargs):
+        super().__init__(module, *args, precision=precision, **kwargs)
+
+    # introspection (docs, IDEs) shows skorch's parameters plus precision, not (module, *args, **kwargs)
+    __init__.__signature__ = inspect.signature(NeuralNet.__init__).replace(parameters=[
+        *[q for q in inspect.signature(NeuralNet.__init__).parameters.values() if q.kind != q.VAR_KEYWORD],
+        inspect.Parameter("precision", inspect.Parameter.KEYWORD_ONLY, default="32"),
+        inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD),
+    ])
+
     def train_step_single(self, batch, **fit_params):
         step = super().train_step_single(batch, **fit_params)
-        self.sync_gradients(self.module_)  # averaged over the ranks in a data-parallel fit (no-op otherwise)
         check_finite(step["loss"].detach(), "stage 1 (autoencoder)", "reconstruction loss", self)
         return step
 
@@ -82,7 +98,7 @@ class AutoencoderNet(InterruptibleMixin, DataParallelMixin, NeuralNet):
             for i in range(0, len(x), batch_size):
                 xb = to_tensor(x[i : i + batch_size], device=self.device)
                 yb = to_tensor(y_onehot[i : i + batch_size], device=self.device)
-                out.append(self.module_.encode(xb, yb).cpu())
+                out.append(self.amp_forward(self.module_.encode, xb, yb).cpu())
         return torch.cat(out).numpy().astype(np.float32)
 
 

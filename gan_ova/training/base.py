@@ -13,6 +13,7 @@ from ..nets.classifiers import set_mc_dropout
 from ..uncertainty import class_probabilities
 from .callbacks import BestClassifierState, EpochMeans
 from .distributed import DataParallelMixin
+from .precision import PrecisionMixin, autocast_context
 
 __all__ = [
     "NonFiniteLossError",
@@ -138,7 +139,7 @@ def ova_val_accuracy(net, X, y):
     return float(np.mean(pred == np.asarray(y)))
 
 
-def module_logits(module, X, device, mc_passes=0, batch_size=1024, n_outputs=None):
+def module_logits(module, X, device, mc_passes=0, batch_size=1024, n_outputs=None, precision="32"):
     """Logits of ``module`` on the array ``X`` as float64 numpy, in batches, without gradients.
 
     Parameters
@@ -157,6 +158,10 @@ def module_logits(module, X, device, mc_passes=0, batch_size=1024, n_outputs=Non
         Rows per forward pass.
     n_outputs : int or None
         Width of an empty result (``X`` with no rows).
+    precision : {"32", "bf16", "16-mixed"}, default="32"
+        Autocast dtype of the forward passes (see
+        :mod:`gan_ova.training.precision`); the logits are returned as
+        float64 whatever the precision.
 
     Returns
     -------
@@ -173,7 +178,7 @@ def module_logits(module, X, device, mc_passes=0, batch_size=1024, n_outputs=Non
     """
     module.eval()
     passes = []
-    with torch.no_grad():
+    with torch.no_grad(), autocast_context(device, precision):
         try:
             if mc_passes:
                 set_mc_dropout(module, True)
@@ -189,7 +194,7 @@ def module_logits(module, X, device, mc_passes=0, batch_size=1024, n_outputs=Non
     return out if mc_passes else out[0]
 
 
-class GANNetMixin(DataParallelMixin):
+class GANNetMixin(DataParallelMixin, PrecisionMixin):
     """What the nets that train a classifier jointly with a WGAN-GP share.
 
     Mix in before :class:`skorch.NeuralNet`. The generator and critic are
@@ -199,7 +204,11 @@ class GANNetMixin(DataParallelMixin):
     callbacks ``epoch_means`` (per-epoch means of :attr:`batch_keys`),
     ``valid_acc`` (:attr:`val_accuracy` on the validation data) and
     ``best_classifier``, and helpers for the critic steps, for freezing
-    modules and for recording batch losses.
+    modules and for recording batch losses. The ``precision`` switch and
+    ``compile`` come from :class:`~gan_ova.training.PrecisionMixin`: the
+    classifier and the generator are compiled, the critic never (its
+    gradient penalty needs a double backward, which compiled graphs do not
+    support).
 
     Parameters
     ----------
@@ -226,11 +235,13 @@ class GANNetMixin(DataParallelMixin):
     generator_lr, critic_lr : float, default=1e-4
         Their learning rates (``<name>_optimizer__lr`` takes precedence).
     **kwargs
-        Passed to :class:`skorch.NeuralNet` (``lr`` is the classifier's);
+        Passed to :class:`skorch.NeuralNet` (``lr`` is the classifier's;
+        ``precision`` to :class:`~gan_ova.training.PrecisionMixin`);
         ``predict_nonlinearity`` defaults to None (predictions are logits).
     """
 
     batch_keys = ()
+    compiled_modules = ("module", "generator")
     #: ``f(net, X, y) -> float``, the validation score of the ``valid_acc`` callback.
     val_accuracy = None
 
@@ -333,14 +344,16 @@ class GANNetMixin(DataParallelMixin):
             The critic's Wasserstein estimate ``mean C(real) - mean C(fake)``
             in the last step.
         """
+        scaler = self.grad_scaler("critic_optimizer")
+        critic = self.critic_ if self.precision == "32" else (lambda *a: self.amp_forward(self.critic_, *a))
         for _ in range(self.n_critic):
             fake_k = fake() if callable(fake) else fake
-            loss_c, wdist = critic_loss(self.critic_, real, fake_k, cond, self.lambda_gp)
-            check_finite(loss_c.detach(), stage, "critic loss", self)
-            self.critic_optimizer_.zero_grad()
-            loss_c.backward()
-            self.sync_gradients(self.critic_)
-            self.critic_optimizer_.step()
+            loss_c, wdist = critic_loss(critic, real, fake_k, cond, self.lambda_gp, scaler=scaler)
+            if scaler is None or not np.isfinite(wdist):
+                # with gradient scaling, a non-finite penalty of finite critic outputs is a scaled-gradient
+                # overflow: the scaler skips that step and lowers its scale
+                check_finite(loss_c.detach(), stage, "critic loss", self)
+            self.backward_step(loss_c, "critic_optimizer")
         return loss_c, wdist
 
     def classifier_step(self, loss, batch, stage):
@@ -358,12 +371,8 @@ class GANNetMixin(DataParallelMixin):
             loss (see :func:`check_finite`).
         """
         check_finite(loss.detach(), stage, "classifier loss", self)
-        self.optimizer_.zero_grad()
-        loss.backward()
-        self.sync_gradients(self.module_)
-        self.notify("on_grad_computed", named_parameters=list(self.module_.named_parameters()), batch=batch,
-                    training=True)
-        self.optimizer_.step()
+        self.backward_step(loss, "optimizer", before_step=lambda: self.notify(
+            "on_grad_computed", named_parameters=list(self.module_.named_parameters()), batch=batch, training=True))
 
     def record_batch(self, **values):
         """Record scalar losses (tensors or numbers) of this batch in the history.

@@ -69,6 +69,9 @@ def save_training_state(net, path, extra=None):
         "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
         "extra": extra or {},
     }
+    scalers = getattr(net, "grad_scalers_", None)
+    if scalers:  # precision="16-mixed": the loss scales, so that a resumed fit scales as an uninterrupted one
+        state["grad_scalers"] = {name: scaler.state_dict() for name, scaler in scalers.items()}
     atomic_torch_save(state, path)
 
 
@@ -93,7 +96,8 @@ def load_training_state(path):
 def restore_training_state(net, state):
     """Put a freshly initialized net back into a checkpointed state.
 
-    Restores the state dicts of the modules and optimizers, the history, the
+    Restores the state dicts of the modules, optimizers and gradient scalers
+    (``precision="16-mixed"``), the history, the
     state of every callback with ``load_state_dict()`` and the RNG states.
 
     Parameters
@@ -112,6 +116,10 @@ def restore_training_state(net, state):
         getattr(net, name + "_").load_state_dict(sd)
     for name, sd in state["optimizers"].items():
         getattr(net, name + "_").load_state_dict(sd)
+    scalers = getattr(net, "grad_scalers_", {})
+    for name, sd in state.get("grad_scalers", {}).items():
+        if name in scalers:
+            scalers[name].load_state_dict(sd)
     net.history_ = History(state["history"])
     saved = state.get("callbacks")
     if saved is None:  # a checkpoint from gan_ova <= 0.1.0.dev0 (same fields, fixed keys)

@@ -287,6 +287,15 @@ class DataParallelMixin:
         sampler = dp.sampler(dataset, epoch=len(self.history), shuffle=shuffle)
         return self.iterator_train(dataset, sampler=sampler, **kwargs)
 
+    def sync_optimizer_gradients(self, optimizer_name):
+        """Average the gradients of the module that optimizer ``<optimizer_name>_`` steps (see :meth:`sync_gradients`).
+
+        ``"optimizer"`` steps ``module_``, ``"<name>_optimizer"`` steps ``<name>_``.
+        """
+        if self.data_parallel_ is not None:
+            name = "module" if optimizer_name == "optimizer" else optimizer_name[: -len("_optimizer")]
+            self.data_parallel_.average(getattr(self, name + "_"))
+
     def sync_gradients(self, module):
         """Average ``module``'s gradients and floating buffers over the ranks (no-op outside a data-parallel fit).
 

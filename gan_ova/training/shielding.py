@@ -76,6 +76,7 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
     """
 
     cuda_dependent_attributes_ = ["decoder"]
+    compiled_modules = ("module", "generator", "decoder")
 
     def __init__(
         self,
@@ -135,7 +136,7 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
     def infer(self, x, **fit_params):
         if isinstance(x, dict):
             x = x["x"]
-        return self.module_(to_tensor(x, device=self.device), **fit_params)
+        return self.amp_forward(self.module_, to_tensor(x, device=self.device), **fit_params)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y_true = to_tensor(y_true, device=self.device).long()
@@ -148,7 +149,7 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
         G.eval()
         try:
             with torch.no_grad():
-                return G(torch.rand(len(onehot), self.noise_dim, device=self.device), onehot)
+                return self.amp_forward(G, torch.rand(len(onehot), self.noise_dim, device=self.device), onehot)
         finally:
             G.train(True)
 
@@ -161,6 +162,7 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
         onehot = F.one_hot(y, self.n_classes).float()
         n = len(y)
         G, C, f, dec = self.generator_, self.critic_, self.module_, self.decoder_
+        fwd = self.amp_forward  # a plain call with precision="32"
         rows = torch.arange(n, device=self.device)
 
         stage = "stage 2 (shielding GAN)"
@@ -170,15 +172,12 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
 
         # 2) one generator step: look like class y to the critic, be rejected by head y
         with self.frozen(C, f):
-            z_gen = G(torch.rand(n, self.noise_dim, device=self.device), onehot)
-            logits_own = f(dec(z_gen, onehot))[rows, y]
+            z_gen = fwd(G, torch.rand(n, self.noise_dim, device=self.device), onehot)
+            logits_own = fwd(lambda zg: f(dec(zg, onehot)), z_gen)[rows, y]
             reg = angular_regularizer(z_gen, y, z, y) if self.lambda_reg else None
-            loss_g = generator_loss(C(z_gen, onehot), logits_own, self.lambda_cl, reg, self.lambda_reg)
+            loss_g = generator_loss(fwd(C, z_gen, onehot), logits_own, self.lambda_cl, reg, self.lambda_reg)
             check_finite(loss_g.detach(), stage, "generator loss", self)
-            self.generator_optimizer_.zero_grad()
-            loss_g.backward()
-            self.sync_gradients(G)
-            self.generator_optimizer_.step()
+            self.backward_step(loss_g, "generator_optimizer")
 
         # 3) classifier steps on the real batch (plus, optionally, its autoencoder
         #    reconstructions as positives), one generated batch and (optionally)
@@ -186,7 +185,7 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
         #    [real | generated | reconstructions | far negatives].
         x_all, with_rec = self._classifier_inputs(x, z, onehot)
         for _ in range(self.n_classifier_steps):
-            logits = f(x_all)
+            logits = fwd(f, x_all)
             logits_real = logits[:n]
             loss = ova_classifier_loss(logits_real, y, logits[n : 2 * n], self.weights_, self.lambda_real)
             if with_rec:
@@ -211,12 +210,12 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
 
     def _classifier_inputs(self, x, z, onehot):
         """The classifier steps' batch ``[real | generated | reconstructions | far]`` (no gradients)."""
-        n, dec = len(x), self.decoder_
+        n, dec, fwd = len(x), self.decoder_, self.amp_forward
         with torch.no_grad():
-            parts = [x, dec(self._fake_batch(onehot), onehot).to(x.dtype)]
+            parts = [x, fwd(dec, self._fake_batch(onehot), onehot).to(x.dtype)]
             with_rec = bool(self.reconstruction_positives) and dec.cae is not None
             if with_rec:
-                parts.append(dec(z, onehot).to(x.dtype))
+                parts.append(fwd(dec, z, onehot).to(x.dtype))
             if self.far_sampler is not None:
                 parts.append(self.far_sampler.sample(n * self.far_sampler.per_real, device=self.device).to(x.dtype))
             return torch.cat(parts), with_rec
@@ -309,7 +308,8 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
             See :func:`~gan_ova.training.module_logits`.
         """
         bs = batch_size or max(self.batch_size, 256)
-        return module_logits(self.module_, X, self.device, mc_passes, bs, n_outputs=self.n_classes)
+        return module_logits(self.module_, X, self.device, mc_passes, bs, n_outputs=self.n_classes,
+                             precision=self.precision)
 
 
 def _per_class_statistics(z, y, z_shield, y_shield, p_shield, p_real, p_rec, n_classes):
