@@ -75,7 +75,7 @@ def run(params, nproc, threads):
         if nproc > 1:
             args = ["-m", "torch.distributed.run", "--nproc-per-node", str(nproc), "--master-addr", "127.0.0.1",
                     "--master-port", str(_free_port())] + args
-        proc = subprocess.run([sys.executable] + args, env=env, capture_output=True, text=True)
+        proc = subprocess.run([sys.executable] + args, env=env, capture_output=True, text=True, check=False)
         if proc.returncode:
             raise SystemExit(proc.stdout[-2000:] + proc.stderr[-4000:])
         ranks = [json.loads(Path(out, f"rank{r}.json").read_text()) for r in range(nproc)]
