@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import json
@@ -36,6 +37,7 @@ from .training import (
     load_training_state,
     restore_training_state,
 )
+from .training.distributed import data_parallel
 from .calibration import fit_temperature, has_no_errors
 from .uncertainty import class_probabilities, ova_uncertainty
 
@@ -48,6 +50,19 @@ AUTOENCODERS = {"conv": ConvCAE, "residual": ResidualCAE}
 # The nets record a Ctrl-C themselves now; these names stay for pickles made by gan_ova <= 0.1.0.dev0.
 _InterruptibleAutoencoderNet = AutoencoderNet
 _InterruptibleShieldingNet = ShieldingNet
+
+
+@contextlib.contextmanager
+def _data_parallel_net(net, dp):
+    """Train ``net`` data-parallel over ``dp`` inside the block (nothing without ``dp``); never left in a pickle."""
+    if dp is None:
+        yield net
+        return
+    net.data_parallel_ = dp
+    try:
+        yield net
+    finally:
+        vars(net).pop("data_parallel_", None)
 
 
 class GANShieldedOvAClassifier(BaseUQClassifier):
@@ -262,6 +277,20 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
     pin_memory : bool, default=False
         Page-locked host memory for the batches, for faster copies to a CUDA
         device; ignored on the CPU. Does not change the results.
+    distributed : {"auto", "on", "off"}, default="auto"
+        Data-parallel training over ``torch.distributed`` when the script is
+        launched by ``torchrun`` (see the docs, "Several GPUs or machines").
+        ``"auto"``: data-parallel when the launch environment
+        (``WORLD_SIZE``) or an initialized process group has more than one
+        process, else a plain fit; ``"on"``: data-parallel, a ValueError
+        without a launch; ``"off"``: never (each process fits alone, on all
+        the data). Each process trains both stages on its shard of the
+        training data with ``batch_size`` examples per batch (the global
+        batch is ``world_size x batch_size``); gradients and BatchNorm
+        statistics are averaged over the processes before every optimizer
+        step, so every process ends with the same model. With
+        ``device="cuda"`` process ``LOCAL_RANK`` uses ``cuda:LOCAL_RANK``;
+        only rank 0 prints progress and writes checkpoints.
 
     Attributes
     ----------
@@ -296,6 +325,11 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         ``calibration=None``); see ``calibration``.
     fit_interrupted_ : bool
         Whether the last fit was stopped with Ctrl-C during stage 2.
+    distributed_rank_, distributed_world_size_ : int
+        This process's rank and the number of processes of the fit (0 and 1
+        for a single-process fit); e.g. save the model only where
+        ``distributed_rank_ == 0``. Set by ``fit`` only (not stored by
+        :func:`~gan_ova.persistence.save_model`).
 
     See Also
     --------
@@ -368,6 +402,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         checkpoint_dir=None,
         num_workers=0,
         pin_memory=False,
+        distributed="auto",
     ):
         self.backbone = backbone
         self.backbone_kwargs = backbone_kwargs
@@ -408,6 +443,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         self.checkpoint_dir = checkpoint_dir
         self.num_workers = num_workers
         self.pin_memory = pin_memory
+        self.distributed = distributed
 
     # ------------------------------------------------------------------
     # parameter and input validation
@@ -431,6 +467,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         check_choice("far_field", self.far_field, ("auto", "on", "off"))
         check_number("num_workers", self.num_workers, low=0, integer=True)
         check_bool("pin_memory", self.pin_memory)
+        check_choice("distributed", self.distributed, ("auto", "on", "off"))
         if not (self.calibration is None or (isinstance(self.calibration, str) and self.calibration == "temperature")):
             raise ValueError(f"calibration: expected None or 'temperature', got {self.calibration!r}.")
         if self.calibration is not None and self.validation_fraction == 0:
@@ -474,7 +511,8 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             the estimator is left as it was before the call. A Ctrl-C during
             stage 2 ends training early and keeps the best classifier so far
             (``fit_interrupted_`` is set and a warning says so); during stage 1
-            it aborts the fit and re-raises.
+            it aborts the fit and re-raises. A data-parallel fit (``torchrun``;
+            see ``distributed``) re-raises on every rank in either stage.
         """
         return super().fit(X, y)
 
@@ -492,6 +530,35 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
     _accepts_datasets = True
 
     def _fit_nets(self, ctx):
+        with data_parallel(self.distributed, ctx.device, seed=ctx.seeds["torch"][0]) as dp:
+            self.distributed_world_size_ = dp.world_size if dp is not None else 1
+            self.distributed_rank_ = dp.rank if dp is not None else 0
+            if dp is None:
+                return self._fit_stages(ctx)
+            ctx.device = dp.device
+            ctx.bs = self._shard_batch_size(ctx, dp)
+            forked = torch.random.fork_rng(devices=fork_devices(dp.device)) if dp.device.type == "cuda" else None
+            with forked or contextlib.nullcontext():
+                self._fit_stages(ctx, dp)
+            dp.barrier()
+
+    def _shard_batch_size(self, ctx, dp):
+        """The per-process batch size of a data-parallel fit, shrunk (with a warning) to each rank's shard."""
+        shard = dp.shard_size(len(ctx.tr))
+        if shard < 1:
+            raise ValueError(
+                f"distributed: expected at least one training sample per process, got {len(ctx.tr)} samples for "
+                f"{dp.world_size} processes."
+            )
+        if ctx.bs <= shard:
+            return ctx.bs
+        warn_user(
+            f"batch_size: {ctx.bs} per process is larger than each of the {dp.world_size} processes' share of the "
+            f"training data, {shard} samples; this fit uses batches of {shard} per process instead."
+        )
+        return shard
+
+    def _fit_stages(self, ctx, dp=None):
         if self.calibration is not None and ctx.va is None:
             raise ValueError(
                 f"calibration: {self.calibration!r} needs a validation split, but validation_fraction="
@@ -505,7 +572,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
                 "negatives), but X is a torch Dataset; pass far_field='auto' (off for images) or the images as an "
                 "array."
             )
-        ckpt = self._checkpoint_paths(ctx.Xf, ctx.y_idx)
+        ckpt = self._checkpoint_paths(ctx.Xf, ctx.y_idx, dp)
         Xc, sampler = self._far_field(ctx)
         ctx.Xc = Xc
         cache = None
@@ -516,7 +583,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
                 self.autoencoder_ = None
                 cae_module = None
             else:
-                self.autoencoder_ = self._fit_autoencoder(ctx, ckpt)
+                self.autoencoder_ = self._fit_autoencoder(ctx, ckpt, dp)
                 if getattr(self.autoencoder_, "interrupted_", False):
                     raise KeyboardInterrupt("fit interrupted during stage 1 (autoencoder); nothing was changed.")
                 if streamed:
@@ -531,6 +598,8 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
                 mean, scale = standardization(codes[ctx.tr], eps=1e-8)
             else:
                 mean, scale = np.zeros(codes.shape[1], np.float32), np.ones(codes.shape[1], np.float32)
+            if dp is not None:  # rank 0's statistics everywhere (inference may differ in the last bit between devices)
+                mean, scale = dp.broadcast_array(mean), dp.broadcast_array(scale)
             self.latent_mean_, self.latent_scale_ = mean, scale
             if cache is not None:
                 z = cache.standardize(mean, scale)  # in place: no second n x latent_dim array
@@ -539,7 +608,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             lam_div = float(np.sqrt(np.mean(scale**2))) if (self.standardize_latent and self.scale_lambdas) else 1.0
             decoder = ShieldDecoder(cae_module, mean, scale).to(ctx.device)
             # ---- stage 2 ------------------------------------------------------
-            self.shielding_net_ = self._fit_shielding(ctx, z, decoder, ckpt, sampler, lam_div)
+            self.shielding_net_ = self._fit_shielding(ctx, z, decoder, ckpt, sampler, lam_div, dp)
         finally:
             if streamed:
                 # the validation datasets hold the user's dataset and the codes: not part of the fitted model
@@ -587,12 +656,15 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
                 RuntimeWarning,
             )
 
-    def _callbacks(self, stage_name=None, n_train=None, batch_size=None):
-        """Progress callbacks for ``verbose >= 1`` (both stages drop the last incomplete batch)."""
-        return verbose_callbacks(self.verbose, stage_name or "training", n_train, batch_size, drop_last=True)
+    def _callbacks(self, stage_name=None, n_train=None, batch_size=None, dp=None):
+        """Progress callbacks for ``verbose >= 1`` (both stages drop the last incomplete batch); rank 0 only."""
+        verbose = self.verbose if dp is None or dp.is_main else 0
+        if dp is not None and n_train is not None:
+            n_train = dp.shard_size(n_train)
+        return verbose_callbacks(verbose, stage_name or "training", n_train, batch_size, drop_last=True)
 
     def _make_autoencoder_net(
-        self, module, module_kwargs, batch_size, train_split, device, stage_name=None, n_train=None
+        self, module, module_kwargs, batch_size, train_split, device, stage_name=None, n_train=None, dp=None
     ):
         """The stage-1 skorch net (initialized, untrained); also used by :mod:`gan_ova.persistence`."""
         E = max(self.cae_max_epochs, 1)
@@ -605,16 +677,19 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
                     gamma=0.1,
                 ),
             )
-        ] + self._callbacks(stage_name, n_train, batch_size)
+        ] + self._callbacks(stage_name, n_train, batch_size, dp)
+        params = self._net_params(
+            lr=self.cae_lr, max_epochs=self.cae_max_epochs, batch_size=batch_size, train_split=train_split,
+            callbacks=callbacks, device=device, drop_last=True, prefixed={"module": module_kwargs},
+        )
+        if dp is not None and not dp.is_main:
+            params["verbose"] = 0  # progress output from rank 0 only
         net = AutoencoderNet(
             module=module,
             criterion=nn.BCEWithLogitsLoss,
             callbacks__print_log=PlainPrintLog(),
             predict_nonlinearity=None,
-            **self._net_params(
-                lr=self.cae_lr, max_epochs=self.cae_max_epochs, batch_size=batch_size, train_split=train_split,
-                callbacks=callbacks, device=device, drop_last=True, prefixed={"module": module_kwargs},
-            ),
+            **params,
         )
         net.initialize()
         net.interrupted_ = False
@@ -622,9 +697,16 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
 
     def _make_shielding_net(
         self, module, module_kwargs, generator_kwargs, critic_kwargs, decoder, class_counts, batch_size,
-        train_split, device, stage_name=None, n_train=None, far_sampler=None, lambda_divisor=1.0,
+        train_split, device, stage_name=None, n_train=None, far_sampler=None, lambda_divisor=1.0, dp=None,
     ):
         """The stage-2 skorch net (initialized, untrained); also used by :mod:`gan_ova.persistence`."""
+        params = self._net_params(
+            lr=self.lr, max_epochs=self.max_epochs, batch_size=batch_size, train_split=train_split,
+            callbacks=self._callbacks(stage_name, n_train, batch_size, dp), device=device, drop_last=True,
+            prefixed={"module": module_kwargs, "generator": generator_kwargs, "critic": critic_kwargs},
+        )
+        if dp is not None and not dp.is_main:
+            params["verbose"] = 0  # progress output from rank 0 only
         net = ShieldingNet(
             module=module,
             generator=Generator,
@@ -643,18 +725,14 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             critic_lr=self.critic_lr,
             far_sampler=far_sampler,
             reconstruction_positives=bool(self.reconstruction_positives),
-            **self._net_params(
-                lr=self.lr, max_epochs=self.max_epochs, batch_size=batch_size, train_split=train_split,
-                callbacks=self._callbacks(stage_name, n_train, batch_size), device=device, drop_last=True,
-                prefixed={"module": module_kwargs, "generator": generator_kwargs, "critic": critic_kwargs},
-            ),
+            **params,
             callbacks__print_log=PlainPrintLog(keys_ignored=list(ShieldDiagnostics.per_class_keys)),
             callbacks__lr_decay__final_lr=self.final_lr,
         )
         net.initialize()
         return net
 
-    def _fit_autoencoder(self, ctx, ckpt=None):
+    def _fit_autoencoder(self, ctx, ckpt=None, dp=None):
         Xc, y_idx, tr, va, image_shape, K = ctx.Xc, ctx.y_idx, ctx.tr, ctx.va, ctx.image_shape, ctx.K
         name = self.autoencoder
         if name == "auto":
@@ -676,22 +754,29 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             ctx.device,
             "stage 1/2: conditional autoencoder",
             n_train=len(tr),
+            dp=dp,
         )
         stage1 = ckpt["stage1"] if ckpt else None
-        if stage1 and os.path.exists(stage1):
+        resume = bool(stage1) and os.path.exists(stage1)
+        if dp is not None:
+            dp.broadcast(net.module_)  # every rank starts from rank 0's weights
+            if stage1:
+                dp.agree(resume, f"whether the checkpoint {stage1} exists")
+        if resume:
             state = self._read_checkpoint(stage1, ckpt["fingerprint"])
             net.module_.load_state_dict(state["module"])
             net.history_ = History(state["history"])
             torch.set_rng_state(state["rng"])
-            if self.verbose:
+            if self.verbose and (dp is None or dp.is_main):
                 print(f"[gan_ova] stage 1 restored from {stage1}")
             return net
         if self.cae_max_epochs > 0:
-            if streamed:
-                net.partial_fit(_streaming.Stage1Items(Xc.take(tr), y_idx[tr], K), None)
-            else:
-                net.partial_fit({"x": Xc[tr], "y_onehot": onehot[tr]}, Xc[tr])
-        if stage1 and not getattr(net, "interrupted_", False):
+            with _data_parallel_net(net, dp):
+                if streamed:
+                    net.partial_fit(_streaming.Stage1Items(Xc.take(tr), y_idx[tr], K), None)
+                else:
+                    net.partial_fit({"x": Xc[tr], "y_onehot": onehot[tr]}, Xc[tr])
+        if stage1 and not getattr(net, "interrupted_", False) and (dp is None or dp.is_main):
             atomic_torch_save(
                 {
                     "module": net.module_.state_dict(),
@@ -703,7 +788,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             )
         return net
 
-    def _fit_shielding(self, ctx, z, decoder, ckpt=None, far_sampler=None, lambda_divisor=1.0):
+    def _fit_shielding(self, ctx, z, decoder, ckpt=None, far_sampler=None, lambda_divisor=1.0, dp=None):
         Xc, y_idx, tr, va, K = ctx.Xc, ctx.y_idx, ctx.tr, ctx.va, ctx.K
         module_cls = ctx.module_cls
         module_kwargs = {"input_shape": ctx.input_shape, "n_classes": K, "dropout": float(self.mc_dropout)}
@@ -732,25 +817,39 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             n_train=len(tr),
             far_sampler=far_sampler,
             lambda_divisor=lambda_divisor,
+            dp=dp,
         )
-        epochs = self.max_epochs
+        if dp is not None:
+            dp.broadcast(net.module_, net.generator_, net.critic_)  # every rank starts from rank 0's weights
+        epochs, done = self.max_epochs, 0
         if ckpt:
             stage2 = ckpt["stage2"]
             extra = {"fingerprint": ckpt["fingerprint"]}
-            net.callbacks_.append(("checkpoint", EpochCheckpoint(stage2, extra).initialize()))
-            if os.path.exists(stage2):
+            if dp is None or dp.is_main:  # rank 0 writes the checkpoints
+                net.callbacks_.append(("checkpoint", EpochCheckpoint(stage2, extra).initialize()))
+            resume = os.path.exists(stage2)
+            if dp is not None:
+                dp.agree(resume, f"whether the checkpoint {stage2} exists")
+            if resume:
                 done = restore_training_state(net, self._read_checkpoint(stage2, ckpt["fingerprint"]))
                 epochs = max(self.max_epochs - done, 0)
-                if self.verbose:
+                if self.verbose and (dp is None or dp.is_main):
                     print(f"[gan_ova] stage 2 resumed from {stage2} after epoch {done}")
-        if streamed:
-            net.partial_fit(_streaming.Stage2Items(Xc.take(tr), z, tr, y_idx[tr]), None, epochs=epochs)
-        else:
-            net.partial_fit({"x": Xc[tr], "z": z[tr]}, y_idx[tr], epochs=epochs)
+        if dp is not None:
+            # own noise streams per rank (GAN noise, gradient-penalty mixing, far negatives, dropout)
+            dp.seed_noise(ctx.seeds["torch"][0], stage=2, epoch=done)
+        with _data_parallel_net(net, dp):
+            if streamed:
+                net.partial_fit(_streaming.Stage2Items(Xc.take(tr), z, tr, y_idx[tr]), None, epochs=epochs)
+            else:
+                net.partial_fit({"x": Xc[tr], "z": z[tr]}, y_idx[tr], epochs=epochs)
+        if dp is not None and getattr(net, "interrupted_", False):
+            # the single-process recovery (keep the best state so far) cannot be agreed on by every rank
+            raise KeyboardInterrupt("fit interrupted during stage 2 of a data-parallel fit; nothing was changed.")
         return net
 
-    def _checkpoint_paths(self, Xf, y_idx):
-        """Checkpoint file names and the fingerprint of this fit (data + parameters), or None."""
+    def _checkpoint_paths(self, Xf, y_idx, dp=None):
+        """Checkpoint file names and the fingerprint of this fit (data + parameters, world size), or None."""
         if self.checkpoint_dir is None:
             return None
         try:
@@ -768,10 +867,14 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         h.update(np.ascontiguousarray(y_idx).tobytes())
         # calibration is fitted after training; num_workers and pin_memory do not change results;
         # compile, like device, changes how the same computation runs (its results may differ in the
-        # last bits), so a checkpoint resumes with it toggled
-        skip = ("verbose", "checkpoint_dir", "device", "calibration", "num_workers", "pin_memory", "compile")
+        # last bits), so a checkpoint resumes with it toggled; distributed only says how to train (the
+        # world size below says what)
+        skip = ("verbose", "checkpoint_dir", "device", "calibration", "num_workers", "pin_memory", "compile",
+                "distributed")
         params = {k: v for k, v in self.get_params().items() if k not in skip}
         h.update(repr(sorted((k, repr(v)) for k, v in params.items())).encode())
+        if dp is not None:  # batch_size is per process: another world size is another fit
+            h.update(f"world_size={dp.world_size}".encode())
         return {
             "fingerprint": h.hexdigest(),
             "stage1": os.path.join(self.checkpoint_dir, "stage1.pt"),

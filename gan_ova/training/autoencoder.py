@@ -11,12 +11,13 @@ from skorch.utils import to_tensor
 from torch import nn
 
 from .base import InterruptibleMixin, check_finite
+from .distributed import DataParallelMixin
 from .precision import PrecisionMixin
 
 __all__ = ["AutoencoderNet", "ShieldDecoder"]
 
 
-class AutoencoderNet(InterruptibleMixin, PrecisionMixin, NeuralNet):
+class AutoencoderNet(InterruptibleMixin, DataParallelMixin, PrecisionMixin, NeuralNet):
     """Stage 1: the conditional autoencoder as a skorch net.
 
     ``X`` is a dict ``{"x": images, "y_onehot": labels}`` and ``y`` the images

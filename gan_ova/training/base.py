@@ -12,6 +12,7 @@ from ..losses import critic_loss
 from ..nets.classifiers import set_mc_dropout
 from ..uncertainty import class_probabilities
 from .callbacks import BestClassifierState, EpochMeans
+from .distributed import DataParallelMixin
 from .precision import PrecisionMixin, autocast_context
 
 __all__ = [
@@ -193,7 +194,7 @@ def module_logits(module, X, device, mc_passes=0, batch_size=1024, n_outputs=Non
     return out if mc_passes else out[0]
 
 
-class GANNetMixin(PrecisionMixin):
+class GANNetMixin(DataParallelMixin, PrecisionMixin):
     """What the nets that train a classifier jointly with a WGAN-GP share.
 
     Mix in before :class:`skorch.NeuralNet`. The generator and critic are

@@ -45,6 +45,9 @@ class LinearLRDecay(Callback):
     def on_epoch_begin(self, net, dataset_train=None, **kwargs):
         if self.total_ is None:
             n = len(dataset_train)
+            dp = getattr(net, "data_parallel_", None)
+            if dp is not None:  # a data-parallel fit: each rank sees its shard
+                n = dp.shard_size(n)
             bs = net.get_params_for("iterator_train").get("batch_size", net.batch_size)
             drop_last = net.get_params_for("iterator_train").get("drop_last", False)
             per_epoch = n // bs if drop_last else -(-n // bs)
@@ -109,6 +112,9 @@ class BestClassifierState(Callback):
         if "valid_acc" not in net.history[-1]:
             return
         score = net.history[-1, "valid_acc"]
+        dp = getattr(net, "data_parallel_", None)
+        if dp is not None:  # a data-parallel fit: rank 0's score decides on every rank
+            score = dp.broadcast_float(score)
         is_best = score >= self.best_score_  # ties: prefer the later, longer-trained state
         net.history.record("valid_acc_best", bool(is_best))
         if is_best:

@@ -88,6 +88,18 @@ def autocast_context(device, precision):
     return torch.autocast(torch.device(device).type, dtype=_DTYPES[precision])
 
 
+def _sync_gradients(net, optimizer_name):
+    """Average over the ranks the gradients that ``<optimizer_name>_`` will step, in a data-parallel fit.
+
+    Called right after ``backward`` -- with a gradient scaler before unscaling, so that every rank's
+    scaler sees the same (averaged) gradients and skips or takes the same steps. A no-op for nets
+    without :class:`~gan_ova.training.distributed.DataParallelMixin` and outside a data-parallel fit.
+    """
+    sync = getattr(net, "sync_optimizer_gradients", None)
+    if sync is not None:
+        sync(optimizer_name)
+
+
 class PrecisionMixin:
     """The ``precision`` switch and in-place ``torch.compile`` for a :class:`skorch.NeuralNet`.
 
@@ -236,11 +248,13 @@ class PrecisionMixin:
         optimizer.zero_grad()
         if scaler is None:
             loss.backward()
+            _sync_gradients(self, optimizer_name)
             if before_step is not None:
                 before_step()
             optimizer.step()
             return
         scaler.scale(loss).backward()
+        _sync_gradients(self, optimizer_name)
         scaler.unscale_(optimizer)
         if before_step is not None:
             before_step()
@@ -250,7 +264,9 @@ class PrecisionMixin:
     def train_step_single(self, batch, **fit_params):
         scaler = self.grad_scaler("optimizer")
         if scaler is None:
-            return super().train_step_single(batch, **fit_params)
+            step = super().train_step_single(batch, **fit_params)
+            _sync_gradients(self, "optimizer")
+            return step
         # skorch's train_step_single, with the loss scaled for backward and the gradients unscaled
         # after it (skorch's on_grad_computed callbacks, e.g. gradient clipping, see true gradients)
         self._set_training(True)
@@ -258,6 +274,7 @@ class PrecisionMixin:
         y_pred = self.infer(Xi, **fit_params)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
         scaler.scale(loss).backward()
+        _sync_gradients(self, "optimizer")
         scaler.unscale_(self.optimizer_)
         return {"loss": loss, "y_pred": y_pred}
 
