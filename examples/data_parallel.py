@@ -29,14 +29,13 @@ import argparse
 import hashlib
 import os
 
-import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
 
 from gan_ova import GANShieldedOvAClassifier
-from gan_ova.persistence import save_model
 from gan_ova.datasets import load_digits_images, split_classes
 from gan_ova.metrics import ood_auroc
+from gan_ova.persistence import save_model
 
 GLOBAL_BATCH = 64
 
@@ -62,7 +61,7 @@ def main():
     if args.device == "cpu":
         torch.set_num_threads(1)  # one thread per process
 
-    world_size = int(os.environ.get("WORLD_SIZE", 1))  # set by torchrun; the fit reads it too
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))  # set by torchrun; the fit reads it too
     X, y = load_digits_images()  # every process loads the same data
     X_in, y_in, X_out, _ = split_classes(X, y, "0-4")  # digits 5-9: never seen in training
     X_tr, X_te, y_tr, y_te = train_test_split(X_in, y_in, test_size=200, stratify=y_in, random_state=0)

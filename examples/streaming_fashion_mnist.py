@@ -9,14 +9,15 @@ fitted on that Dataset (``fit(dataset)``, no ``y``) with DataLoader workers,
 and predicts on two more Datasets of the same kind: the test images of
 classes 0-4 and the OoD images of classes 5-9. It prints the accuracy, the
 OoD AUROC of the epistemic score and the peak resident memory of the
-process; at no point do the images sit in memory as one array (see
+process (the main one; DataLoader workers are processes of their own); at no
+point do the images sit in memory as one array (see
 "Data larger than memory" on the Scaling page of the documentation).
 
 Fashion-MNIST is read from local files only (``apt-get install dataset-fashion-mnist`` or ``--root``).
 
 Run::
 
-    python examples/streaming_fashion_mnist.py           # 10 000 training images, 2 workers; minutes on one core
+    python examples/streaming_fashion_mnist.py           # 10 000 training images, 2 workers; ~4.5 min on 2 cores
     python examples/streaming_fashion_mnist.py --quick   # 1 000 images, tiny budget, no workers (CI smoke test)
 """
 import argparse
