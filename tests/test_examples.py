@@ -1,6 +1,8 @@
 """The runnable examples in examples/ run end to end in quick mode."""
 
 import os
+import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +20,8 @@ SCRIPTS = {
     "fashion_mnist_ood.py": (None, True),  # prints a skip message when Fashion-MNIST is missing
     "reject_uncertain.py": ("coverage", True),
     "far_field_map.py": ("points at radius 30", True),
+    "streaming_fashion_mnist.py": (None, False),  # prints a skip message when Fashion-MNIST is missing
+    "data_parallel.py": ("rank 0 of world size 1", False),  # one process here; under torchrun below
 }
 
 
@@ -32,9 +36,11 @@ def test_example_runs(script, tmp_path):
     assert proc.returncode == 0, f"{script} failed:\n{proc.stdout}\n{proc.stderr}"
     expected, draws = SCRIPTS[script]
     pngs = sorted(tmp_path.rglob("*.png"))
-    if script == "fashion_mnist_ood.py" and "not available" in proc.stdout:
+    if script in ("fashion_mnist_ood.py", "streaming_fashion_mnist.py") and "not available" in proc.stdout:
         assert "dataset-fashion-mnist" in proc.stdout  # the skip message says how to get the data
         return
+    if script == "streaming_fashion_mnist.py":
+        assert "OoD AUROC" in proc.stdout and "peak RSS" in proc.stdout, proc.stdout
     if expected is not None:
         assert expected in proc.stdout, proc.stdout
     if draws:
@@ -42,6 +48,33 @@ def test_example_runs(script, tmp_path):
         assert all(p.stat().st_size > 1000 for p in pngs)
     else:
         assert proc.stdout.strip()
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_data_parallel_example_under_torchrun(tmp_path):
+    """Two processes launched by torchrun end with the same weights; rank 0 saves the model."""
+    pytest.importorskip("torch.distributed.run")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")}
+    root = str(EXAMPLES.parent)  # the workers import gan_ova from this checkout
+    env.update(GAN_OVA_QUICK="1", OMP_NUM_THREADS="1",
+               PYTHONPATH=os.pathsep.join([root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    proc = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-addr", "127.0.0.1",
+         "--master-port", str(_free_port()), str(EXAMPLES / "data_parallel.py"), "--quick", "--output", str(tmp_path)],
+        check=False, capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path,
+    )
+    assert proc.returncode == 0, f"data_parallel.py failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
+    ranks = dict(re.findall(r"rank (\d) of world size 2: .* weights hash ([0-9a-f]{16})", proc.stdout))
+    assert sorted(ranks) == ["0", "1"], proc.stdout
+    assert ranks["0"] == ranks["1"], proc.stdout
+    assert (tmp_path / "model" / "config.json").is_file() and (tmp_path / "model" / "weights.safetensors").is_file()
 
 
 def test_examples_are_covered():
