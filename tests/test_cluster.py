@@ -84,3 +84,40 @@ def test_dask_gridsearch_matches_serial(client):
     assert len(set(serial.cv_results_["mean_test_score"])) > 1
     # The fits ran on the cluster's workers (both of them), not in this process.
     assert len({t["worker"] for t in tasks.data}) == 2
+
+
+def test_dask_gridsearch_uqgan_matches_serial(client):
+    """The same for the UQGAN estimator on images: both stages train on the workers."""
+    from gan_ova import GANShieldedOvAClassifier
+    from gan_ova.datasets import load_digits_images
+
+    X, y = load_digits_images()
+    keep = np.flatnonzero(y < 3)[:240]
+    X, y = X[keep], y[keep]
+
+    def search():
+        return GridSearchCV(
+            GANShieldedOvAClassifier(
+                cae_max_epochs=2, max_epochs=2, batch_size=32, n_critic=1, n_classifier_steps=1,
+                generator_hidden=(32,), critic_hidden=(32,), validation_fraction=0.0, random_state=0,
+            ),
+            {"lr": [1e-4, 1e-2]},
+            cv=2,
+        )
+
+    # one torch thread here too (the workers have one), for identical floats in the refits
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        serial = search().set_params(n_jobs=1).fit(X, y)
+        with distributed.get_task_stream(client) as tasks, parallel_config(backend="dask"):
+            on_cluster = search().set_params(n_jobs=-1).fit(X, y)
+    finally:
+        torch.set_num_threads(threads)
+
+    assert on_cluster.best_params_ == serial.best_params_
+    np.testing.assert_array_equal(on_cluster.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"])
+    assert len(set(serial.cv_results_["mean_test_score"])) > 1
+    assert len({t["worker"] for t in tasks.data}) == 2
+    # the refitted best model predicts identically in both searches
+    np.testing.assert_array_equal(on_cluster.predict_proba(X[:50]), serial.predict_proba(X[:50]))
