@@ -30,7 +30,7 @@ from torch import nn
 
 from . import _streaming
 from ._farfield import squash
-from ._validation import check_bool, check_number
+from ._validation import check_bool, check_number, pixel_range_rule
 from .nets.classifiers import BACKBONES, default_backbone
 from .training.precision import check_precision
 
@@ -451,11 +451,7 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
         Xf = (X.astype(np.float32) / np.float32(scale)).reshape((-1,) + image_shape)
         lo, hi = (float(Xf.min()), float(Xf.max())) if Xf.size else (0.0, 0.0)
         if lo < -1e-6 or hi > 1 + 1e-6:
-            how = (
-                "float images must lie in [0, 1] with pixel_scale='auto'"
-                if self.pixel_scale == "auto"
-                else f"pixels divided by pixel_scale={self.pixel_scale!r} must lie in [0, 1]"
-            )
+            how = pixel_range_rule(self.pixel_scale)
             raise ValueError(
                 f"X: pixel values span [{lo * scale:g}, {hi * scale:g}]; {how}. Pass uint8 images, "
                 "rescale X, or set pixel_scale to the maximum pixel value."

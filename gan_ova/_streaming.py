@@ -32,6 +32,8 @@ import torch
 from torch.utils.data import DataLoader, IterableDataset
 from torch.utils.data import Dataset as TorchDataset
 
+from ._validation import pixel_range_rule
+
 __all__ = [
     "CODE_CACHE_MEMMAP_BYTES",
     "CodeCache",
@@ -210,11 +212,7 @@ class ImageSource:
         if not self.uint8 or self.divisor != 255.0:
             lo, hi = float(x.min()), float(x.max())
             if lo < -1e-6 or hi > 1 + 1e-6:
-                how = (
-                    "float images must lie in [0, 1] with pixel_scale='auto'"
-                    if self.pixel_scale == "auto"
-                    else f"pixels divided by pixel_scale={self.pixel_scale!r} must lie in [0, 1]"
-                )
+                how = pixel_range_rule(self.pixel_scale)
                 raise ValueError(
                     f"X: item {i} of the dataset has pixel values spanning [{lo * self.divisor:g}, "
                     f"{hi * self.divisor:g}]; {how}. Return uint8 images or floats in [0, 1] (e.g. "

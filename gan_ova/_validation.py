@@ -21,6 +21,7 @@ __all__ = [
     "check_ood_sets",
     "check_proba_2d",
     "check_scores_1d",
+    "pixel_range_rule",
 ]
 
 
@@ -115,6 +116,19 @@ def check_choice(name, value, choices):
     """
     if not (isinstance(value, str) and value in choices):
         raise ValueError(f"{name}: expected one of {list(choices)}, got {value!r}.")
+
+
+def pixel_range_rule(pixel_scale):
+    """The rule that out-of-range pixels broke, for error messages (arrays and Datasets alike).
+
+    Examples
+    --------
+    >>> pixel_range_rule("auto")
+    "float images must lie in [0, 1] with pixel_scale='auto'"
+    """
+    if pixel_scale == "auto":
+        return "float images must lie in [0, 1] with pixel_scale='auto'"
+    return f"pixels divided by pixel_scale={pixel_scale!r} must lie in [0, 1]"
 
 
 def check_hidden(name, value):
