@@ -18,6 +18,21 @@ def _drop(p):
     return nn.Dropout(p) if p > 0 else nn.Identity()
 
 
+def _conv_features(c, h, w, width, width2, pad):
+    """LeNet's two conv (5x5) - ReLU - max-pool blocks, and the length of their flattened output."""
+    features = nn.Sequential(
+        nn.Conv2d(c, width, 5, padding=pad),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(width, width2, 5, padding=pad),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+    )
+    with torch.no_grad():
+        n_flat = features(torch.zeros(1, c, h, w)).numel()
+    return features, n_flat
+
+
 class LeNet(nn.Module):
     """LeNet-style CNN for small grey (or colour) images, e.g. 28x28 or 32x32.
 
@@ -47,16 +62,7 @@ class LeNet(nn.Module):
         c, h, w = input_shape
         pad = 2 if min(h, w) < 16 else 0
         width2 = int(round(2.5 * width))
-        self.features = nn.Sequential(
-            nn.Conv2d(c, width, 5, padding=pad),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Conv2d(width, width2, 5, padding=pad),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-        )
-        with torch.no_grad():
-            n_flat = self.features(torch.zeros(1, c, h, w)).numel()
+        self.features, n_flat = _conv_features(c, h, w, width, width2, pad)
         self.head = nn.Sequential(
             nn.Flatten(),
             _drop(dropout),
@@ -100,16 +106,7 @@ class LeNet5(nn.Module):
         super().__init__()
         c, h, w = input_shape
         pad = 2 if min(h, w) < 16 else 0
-        self.features = nn.Sequential(
-            nn.Conv2d(c, 6, 5, padding=pad),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Conv2d(6, 16, 5, padding=pad),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-        )
-        with torch.no_grad():
-            n_flat = self.features(torch.zeros(1, c, h, w)).numel()
+        self.features, n_flat = _conv_features(c, h, w, 6, 16, pad)
         self.head = nn.Sequential(
             nn.Flatten(),
             _drop(dropout),
