@@ -36,6 +36,7 @@ NAMED = {
     "defaults": {},
     "recon": {"reconstruction_positives": True},
     "recon_unscaled": {"reconstruction_positives": True, "scale_lambdas": False},
+    "residuals": {"shield_residuals": True},
 }
 BUDGET = dict(cae_max_epochs=10, max_epochs=8, batch_size=128)
 

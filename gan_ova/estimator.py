@@ -193,6 +193,14 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         on digits the pooled OoD AUROC falls by about 1 (letters). Off by
         default for that reason; see the user guide, "Shields on the
         boundary". No effect on feature vectors (identity autoencoder).
+    shield_residuals : bool, default=False
+        Build each shield as a latent edit of a real image of its class:
+        ``clip(x_i + D(z~_i, y_i) - D(z_i, y_i), 0, 1)``, where ``z~_i`` is the
+        generated code paired with real example ``i``. The shield keeps the
+        fine detail that the decoder cannot reproduce, so the classifier
+        cannot tell shields from real images by "looks decoded" and has to
+        learn where the class ends. No effect on feature vectors (identity
+        autoencoder).
     far_field : {"auto", "on", "off"}, default="auto"
         Make the epistemic uncertainty rise away from the data in every
         direction (see the user guide, "Far from the data"): feature vectors
@@ -390,6 +398,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         standardize_latent=True,
         scale_lambdas=True,
         reconstruction_positives=False,
+        shield_residuals=False,
         far_field="auto",
         mc_dropout=0.0,
         mc_samples=50,
@@ -431,6 +440,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         self.standardize_latent = standardize_latent
         self.scale_lambdas = scale_lambdas
         self.reconstruction_positives = reconstruction_positives
+        self.shield_residuals = shield_residuals
         self.far_field = far_field
         self.mc_dropout = mc_dropout
         self.mc_samples = mc_samples
@@ -462,7 +472,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         check_number("latent_dim", self.latent_dim, low=1, integer=True, allow=("auto",))
         check_hidden("generator_hidden", self.generator_hidden)
         check_hidden("critic_hidden", self.critic_hidden)
-        for name in ("standardize_latent", "scale_lambdas", "reconstruction_positives"):
+        for name in ("standardize_latent", "scale_lambdas", "reconstruction_positives", "shield_residuals"):
             check_bool(name, getattr(self, name))
         check_choice("far_field", self.far_field, ("auto", "on", "off"))
         check_number("num_workers", self.num_workers, low=0, integer=True)
@@ -725,6 +735,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             critic_lr=self.critic_lr,
             far_sampler=far_sampler,
             reconstruction_positives=bool(self.reconstruction_positives),
+            shield_residuals=bool(self.shield_residuals),
             **params,
             callbacks__print_log=PlainPrintLog(keys_ignored=list(ShieldDiagnostics.per_class_keys)),
             callbacks__lr_decay__final_lr=self.final_lr,

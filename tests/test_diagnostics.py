@@ -129,3 +129,40 @@ def test_plot_shield_diagnostics(fitted_digits, tmp_path):
 
     plt.close(fig)
     plt.close(fig2)
+
+
+def test_shield_residuals_make_latent_edits_of_real_images(digits200):
+    import torch
+
+    X, y = digits200
+    clf = GANShieldedOvAClassifier(shield_residuals=True, **SMALL_IMG).fit(X, y)
+    net = clf.shielding_net_
+    assert net.shield_residuals
+    x = torch.as_tensor(X[:16])
+    y_idx = torch.as_tensor(np.searchsorted(clf.classes_, y[:16]))
+    onehot = torch.nn.functional.one_hot(y_idx, len(clf.classes_)).float()
+    # a shield at the real example's own code is the real image itself (the residual restores it)
+    z = torch.as_tensor(clf.shield_diagnostics(X[:16], y[:16], n_per_class=2).real_codes, dtype=torch.float32)
+    res = net._residuals(x, z, onehot)
+    torch.testing.assert_close(net._shield_images(z, onehot, res), x, atol=1e-6, rtol=0)
+    # elsewhere: the decoded shield plus the residual, clipped to the pixel range
+    z2 = z + 0.5
+    expect = (net.decoder_(z2, onehot) + x - net.decoder_(z, onehot)).clamp(0, 1)
+    torch.testing.assert_close(net._shield_images(z2, onehot, res), expect)
+    assert float(net._shield_images(z2, onehot, res).min()) >= 0.0
+    assert float(net._shield_images(z2, onehot, res).max()) <= 1.0
+    # other shields, other model than without residuals; diagnostics use paired shields
+    off = GANShieldedOvAClassifier(**SMALL_IMG).fit(X, y)
+    assert not np.allclose(clf.predict_proba(X), off.predict_proba(X))
+    d = clf.shield_diagnostics(X, y, n_per_class=32)
+    assert np.all(np.isfinite(d.own_head_p))
+    with pytest.raises(ValueError, match="shield_residuals: expected True or False, got 1.5"):
+        GANShieldedOvAClassifier(shield_residuals=1.5).fit(X, y)
+
+
+def test_shield_residuals_do_nothing_for_feature_vectors():
+    X, y = make_blobs(n_samples=120, centers=[[-4, 0], [4, 0]], random_state=0)
+    kw = dict(max_epochs=2, batch_size=32, generator_hidden=(16,), critic_hidden=(16,), noise_dim=4, random_state=0)
+    on = GANShieldedOvAClassifier(shield_residuals=True, **kw).fit(X, y)
+    off = GANShieldedOvAClassifier(**kw).fit(X, y)
+    np.testing.assert_array_equal(on.predict_proba(X), off.predict_proba(X))

@@ -65,6 +65,14 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
         (``mean_i -log p_{y_i}(D(z_i, y_i))`` added to the classifier loss),
         so that "looks decoded" alone does not give a shield away (no effect
         for feature vectors, whose autoencoder is the identity).
+    shield_residuals : bool, default=False
+        Carry each real image's decoding residual over to the shield generated
+        for it: the shield paired with real example ``i`` (same class, same
+        batch position) is ``clip(D(z~_i, y_i) + x_i - D(z_i, y_i), 0, 1)``,
+        i.e. the real image edited by the latent step ``z_i -> z~_i``. Shields
+        then carry the fine detail the decoder cannot reproduce, like real
+        images, and "looks decoded" no longer gives them away. No effect for
+        feature vectors (identity autoencoder, zero residual).
     **kwargs
         Keyword arguments of :class:`~gan_ova.training.GANNetMixin` (see there):
         ``generator`` and ``critic`` (torch.nn.Module class or instance,
@@ -91,6 +99,7 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
         n_classifier_steps=5,
         far_sampler=None,
         reconstruction_positives=False,
+        shield_residuals=False,
         **kwargs,
     ):
         kwargs.setdefault("criterion", nn.BCEWithLogitsLoss)
@@ -103,6 +112,7 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
         self.n_classifier_steps = n_classifier_steps
         self.far_sampler = far_sampler
         self.reconstruction_positives = reconstruction_positives
+        self.shield_residuals = shield_residuals
         super().__init__(module, *args, n_critic=n_critic, **kwargs)
 
     batch_keys = ("critic_loss", "wasserstein", "generator_loss", "regularizer", "classifier_loss", "far_loss")
@@ -170,10 +180,13 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
         # 1) critic steps on the same real batch and one generated batch
         loss_c, wdist = self.critic_steps(z, self._fake_batch(onehot), onehot, stage)
 
+        # the real images' decoding residuals (None unless shield_residuals)
+        residual = self._residuals(x, z, onehot)
+
         # 2) one generator step: look like class y to the critic, be rejected by head y
         with self.frozen(C, f):
             z_gen = fwd(G, torch.rand(n, self.noise_dim, device=self.device), onehot)
-            logits_own = fwd(lambda zg: f(dec(zg, onehot)), z_gen)[rows, y]
+            logits_own = fwd(lambda zg: f(self._shield_images(zg, onehot, residual)), z_gen)[rows, y]
             reg = angular_regularizer(z_gen, y, z, y) if self.lambda_reg else None
             loss_g = generator_loss(fwd(C, z_gen, onehot), logits_own, self.lambda_cl, reg, self.lambda_reg)
             check_finite(loss_g.detach(), stage, "generator loss", self)
@@ -183,7 +196,7 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
         #    reconstructions as positives), one generated batch and (optionally)
         #    far-field negatives for every head, in one forward pass over
         #    [real | generated | reconstructions | far negatives].
-        x_all, with_rec = self._classifier_inputs(x, z, onehot)
+        x_all, with_rec = self._classifier_inputs(x, z, onehot, residual)
         for _ in range(self.n_classifier_steps):
             logits = fwd(f, x_all)
             logits_real = logits[:n]
@@ -208,11 +221,25 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
         )
         return {"loss": loss.detach(), "y_pred": logits_real.detach()}
 
-    def _classifier_inputs(self, x, z, onehot):
+    def _residuals(self, x, z, onehot):
+        """``x - D(z, y)`` of the real batch (no gradients), or None without ``shield_residuals``."""
+        if not (self.shield_residuals and self.decoder_.cae is not None):
+            return None
+        with torch.no_grad():
+            return x - self.amp_forward(self.decoder_, z, onehot).to(x.dtype)
+
+    def _shield_images(self, z_gen, onehot, residual):
+        """Decoded shields, with the paired real images' residuals added and clipped to [0, 1] if given."""
+        img = self.decoder_(z_gen, onehot)
+        if residual is None:
+            return img
+        return (img + residual.to(img.dtype)).clamp(0.0, 1.0)
+
+    def _classifier_inputs(self, x, z, onehot, residual=None):
         """The classifier steps' batch ``[real | generated | reconstructions | far]`` (no gradients)."""
         n, dec, fwd = len(x), self.decoder_, self.amp_forward
         with torch.no_grad():
-            parts = [x, fwd(dec, self._fake_batch(onehot), onehot).to(x.dtype)]
+            parts = [x, fwd(self._shield_images, self._fake_batch(onehot), onehot, residual).to(x.dtype)]
             with_rec = bool(self.reconstruction_positives) and dec.cae is not None
             if with_rec:
                 parts.append(fwd(dec, z, onehot).to(x.dtype))
@@ -266,7 +293,16 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
             with torch.no_grad():
                 onehot_s = F.one_hot(torch.as_tensor(ys, device=dev), K).float()
                 z_s = batched(lambda nz, oh: G(nz.to(dev), oh), noise, onehot_s)
-                p_shield = self._own_head_p(batched(dec, z_s, onehot_s), ys, batch_size)
+                if self.shield_residuals and dec.cae is not None:
+                    # pair every shield with a real example of its class, as in training
+                    pair = _paired_examples(y, ys, seed)
+                    xp = torch.as_tensor(np.asarray(x)[pair], device=dev)
+                    zp = torch.as_tensor(np.asarray(z, dtype=np.float32)[pair], device=dev)
+                    res = xp - batched(dec, zp, onehot_s)
+                    shields = batched(self._shield_images, z_s, onehot_s, res)
+                else:
+                    shields = batched(dec, z_s, onehot_s)
+                p_shield = self._own_head_p(shields, ys, batch_size)
                 p_real = self._own_head_p(x, y, batch_size)
                 if dec.cae is not None:
                     zt = torch.as_tensor(np.asarray(z, dtype=np.float32), device=dev)
@@ -310,6 +346,20 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
         bs = batch_size or max(self.batch_size, 256)
         return module_logits(self.module_, X, self.device, mc_passes, bs, n_outputs=self.n_classes,
                              precision=self.precision)
+
+
+def _paired_examples(y, y_shield, seed):
+    """For each shield, the index of a real example of its class (drawn with replacement, seeded).
+
+    A class without real examples pairs with example 0 (its statistics are NaN anyway).
+    """
+    rng = np.random.RandomState(int(seed))
+    pair = np.zeros(len(y_shield), dtype=np.int64)
+    for k in np.unique(y_shield):
+        members, slots = np.flatnonzero(y == k), np.flatnonzero(y_shield == k)
+        if len(members):
+            pair[slots] = rng.choice(members, size=len(slots), replace=True)
+    return pair
 
 
 def _per_class_statistics(z, y, z_shield, y_shield, p_shield, p_real, p_rec, n_classes):
