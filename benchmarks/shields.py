@@ -13,6 +13,10 @@ Usage::
 
     python benchmarks/shields.py --variants '{"name": "lreg8", "kw": {"lambda_reg": 8}}' --seeds 0
     python benchmarks/shields.py --variants old,defaults,recon --seeds 0,1,2 --softmax
+    python benchmarks/shields.py --variants defaults,residuals --seeds 0,1 --proxy
+
+``--proxy`` is the protocol for choosing settings: it reads the training split only
+(classes 0-3 in, class 4 as near OoD; see ``load_proxy``).
 """
 
 from __future__ import annotations
@@ -52,6 +56,24 @@ def load(n_train=6000, n_test=2000):
     return X[keep], y[keep], Xt[te_in], yt[te_in], {"near": Xt[te_out], "noise": noise}
 
 
+def load_proxy(n_train=6000, n_test=2000):
+    """A validation protocol for choosing settings without the test OoD sets.
+
+    Training split only: classes 0-3 are in-distribution (the first ``n_train`` of their
+    training images to train, ``n_test`` further ones to evaluate), and ``n_test`` training
+    images of class 4 (coat, close to pullover and T-shirt) stand in for near OoD. No test
+    image is read.
+    """
+    X, y = load_fashion_mnist(train=True)
+    inside = np.flatnonzero(y < 4)
+    keep, rest = inside[:n_train], inside[n_train:]
+    rng = np.random.RandomState(0)
+    val_in = rng.permutation(rest)[:n_test]
+    val_out = rng.permutation(np.flatnonzero(y == 4))[:n_test]
+    noise = make_noise_images(n_test, shape=(1, 28, 28), random_state=1)
+    return X[keep], y[keep], X[val_in], y[val_in], {"proxy_near": X[val_out], "noise": noise}
+
+
 def evaluate(clf, X_te, y_te, ood):
     e_in = clf.predict_uncertainty(X_te).epistemic
     out = {"acc": 100 * clf.score(X_te, y_te)}
@@ -67,6 +89,9 @@ def main(argv=None):
     p.add_argument("--seeds", default="0")
     p.add_argument("--softmax", action="store_true", help="also fit max softmax (16 epochs)")
     p.add_argument("--n-train", type=int, default=6000)
+    p.add_argument("--proxy", action="store_true",
+                   help="validation protocol: train on classes 0-3, class 4 training images as near OoD, "
+                        "no test images (for choosing settings)")
     p.add_argument("--budget", default=json.dumps(BUDGET), help="JSON of budget keyword arguments")
     args = p.parse_args(argv)
     budget = json.loads(args.budget)
@@ -75,7 +100,7 @@ def main(argv=None):
         variants = [(v["name"], v["kw"])]
     else:
         variants = [(name, NAMED[name]) for name in args.variants.split(",")]
-    X, y, X_te, y_te, ood = load(args.n_train)
+    X, y, X_te, y_te, ood = (load_proxy if args.proxy else load)(args.n_train)
     print(f"train {X.shape}, test {X_te.shape}, budget {budget}", flush=True)
     for seed in [int(s) for s in args.seeds.split(",")]:
         if args.softmax:
