@@ -23,6 +23,7 @@ the same classes of the test split):
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import platform
@@ -61,7 +62,8 @@ __all__ = ["METHODS", "BUDGETS", "BUDGET_NAMES", "load_protocol", "run_benchmark
 #: ``uqgan_ts`` is ``uqgan`` with temperature scaling of ``P(k|x)`` fitted on the
 #: validation split (``calibration="temperature"``); the calibration does not touch
 #: training, so with the same seed it trains the same networks as ``uqgan`` and the
-#: two rows differ only by the calibration.
+#: two rows differ only by the calibration. Run together (same arguments apart from
+#: ``calibration``), the two rows share one fit per seed (see ``_shared_fits``).
 METHODS = {
     "uqgan": (GANShieldedOvAClassifier, {}),
     "uqgan_mc": (GANShieldedOvAClassifier, {"mc_dropout": 0.5, "mc_samples": 50}),
@@ -217,12 +219,12 @@ def load_protocol(dataset="digits", in_classes="0-4", ood=None, root=None, n_tra
 
 
 def _summarize(per_seed):
-    """Mean and std over seeds of every number in a list of nested result dicts."""
+    """Mean and std over seeds of every number in a list of nested result dicts (text entries are skipped)."""
 
     def walk(items):
         first = items[0]
         if isinstance(first, dict):
-            return {k: walk([it[k] for it in items]) for k in first}
+            return {k: walk([it[k] for it in items]) for k, v in first.items() if not isinstance(v, str)}
         arr = np.asarray(items, dtype=float)
         return {"mean": float(np.nanmean(arr)) if np.isfinite(arr).any() else float("nan"),
                 "std": float(np.nanstd(arr)) if np.isfinite(arr).any() else float("nan")}
@@ -287,9 +289,16 @@ def run_benchmark(
     config = _run_config(name, in_classes, data, methods, seeds, budget, device, overrides or {})
     runs = {m: [] for m in methods}
     total, t_start = len(methods) * len(seeds), time.perf_counter()
+    shared = _shared_fits(methods, config["params"])
     for seed in seeds:
+        fits = {}  # this seed's fits that another method reuses
         for m in methods:
-            res = _fit_and_evaluate(m, config["params"][m], seed, device, data)
+            src = shared.get(m, m)
+            est, fit_s = fits[src] if src in fits else _fit(src, config["params"][src], seed, device, data)
+            if src in shared.values():
+                fits[src] = (est, fit_s)
+            res = _evaluate_fit(est, fit_s, data, shared_fit=src if src != m else None)
+            del est
             runs[m].append(res)
             if verbose:
                 done = sum(len(r) for r in runs.values())
@@ -332,14 +341,44 @@ def _run_config(name, in_classes, data, methods, seeds, budget, device, override
     }
 
 
-def _fit_and_evaluate(method, params, seed, device, data):
-    """Fit one method with one seed and evaluate it; the metrics plus ``fit_seconds``."""
+def _shared_fits(methods, params):
+    """Methods that reuse another method's fit of the same seed: ``{"uqgan": "uqgan_ts"}`` or ``{}``.
+
+    Temperature scaling does not touch training, so when ``uqgan`` and ``uqgan_ts``
+    run with the same constructor arguments apart from ``calibration``, one fit
+    (the calibrated one) serves both rows: ``uqgan`` is evaluated with ``T = 1``.
+    Its ``fit_seconds`` is that fit's, and its runs record ``shared_fit``.
+    """
+    if "uqgan" not in methods or "uqgan_ts" not in methods:
+        return {}
+    plain, calibrated = dict(params["uqgan"]), dict(params["uqgan_ts"])
+    if plain.pop("calibration", None) is None and calibrated.pop("calibration", None) == "temperature" \
+            and plain == calibrated:
+        return {"uqgan": "uqgan_ts"}
+    return {}
+
+
+def _fit(method, params, seed, device, data):
+    """``(estimator of method fitted with random_state=seed, fit seconds)``."""
     cls, _ = METHODS[method]
     t0 = time.perf_counter()
     est = cls(**dict(params, random_state=seed, device=device)).fit(data["X_train"], data["y_train"])
-    fit_s = time.perf_counter() - t0
+    return est, time.perf_counter() - t0
+
+
+def _evaluate_fit(est, fit_s, data, shared_fit=None):
+    """The metrics of a fitted estimator plus ``fit_seconds``.
+
+    With ``shared_fit`` (the method whose calibrated fit is reused, see
+    :func:`_shared_fits`), the estimator is evaluated without its temperature.
+    """
+    if shared_fit is not None:
+        est = copy.copy(est)  # shares the fitted networks; only the temperature differs
+        est.calibration, est.calibration_temperature_ = None, 1.0
     res = evaluate(est, data["X_test"], data["y_test"], data["ood"])
     res["fit_seconds"] = fit_s
+    if shared_fit is not None:
+        res["shared_fit"] = shared_fit
     if getattr(est, "calibration", None) is not None:
         res["calibration_temperature"] = float(est.calibration_temperature_)
     return res

@@ -337,3 +337,38 @@ def test_docs_budget_table_matches_budgets():
             f"{b['max_epochs']} epochs, batch {b['batch_size']}",
         ]
     assert documented == expected
+
+
+def test_uqgan_and_uqgan_ts_share_one_fit_per_seed(monkeypatch, tmp_path):
+    """Asked together, uqgan is the calibrated fit evaluated at T = 1: the same numbers as fitting it alone."""
+    monkeypatch.setitem(BUDGETS, ("digits", "quick"), TINY)
+    calls = []
+    real_fit = GANShieldedOvAClassifier.fit
+
+    def counting_fit(self, *args, **kwargs):
+        calls.append(self.calibration)
+        return real_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(GANShieldedOvAClassifier, "fit", counting_fit)
+    both = run_benchmark("digits", methods=["uqgan", "uqgan_ts"], seeds=[0, 1], verbose=0, output=tmp_path / "both")
+    assert calls == ["temperature", "temperature"]  # one fit per seed
+    calls.clear()
+    alone = run_benchmark("digits", methods=["uqgan"], seeds=[2], verbose=0, output=tmp_path / "alone")
+    alone["runs"]["uqgan"] = [run_benchmark("digits", methods=["uqgan"], seeds=[s], verbose=0)["runs"]["uqgan"][0]
+                              for s in (0, 1)]
+    assert calls == [None, None, None]
+    # parts with and without shared fits merge
+    merged = merge_results([tmp_path / "both", tmp_path / "alone"])
+    assert merged["config"]["method_seeds"]["uqgan"] == [0, 1, 2]
+    for a, b in zip(both["runs"]["uqgan"], alone["runs"]["uqgan"]):
+        assert a["shared_fit"] == "uqgan_ts" and "shared_fit" not in b
+        assert "calibration_temperature" not in a
+        for key in ("accuracy", "ece", "fp_auroc"):
+            assert a[key] == b[key], key
+        assert a["ood"] == b["ood"]
+    assert "shared_fit" not in both["summary"]["uqgan"]
+    # a different uqgan configuration is fitted separately
+    calls.clear()
+    run_benchmark("digits", methods=["uqgan", "uqgan_ts"], seeds=[0], verbose=0,
+                  overrides={"uqgan": {"lambda_reg": 8.0}})
+    assert calls == [None, "temperature"]
