@@ -129,6 +129,16 @@ def test_shield_diagnostics_from_dataset(pair, data):
         d.shield_diagnostics(ArrayDataset(X, y), y)
 
 
+def test_shield_residuals_from_dataset_match_arrays(data):
+    X, y = data
+    kw = dict(SMALL, shield_residuals=True, max_epochs=1)
+    a = GANShieldedOvAClassifier(**kw).fit(ArrayDataset(X, y))
+    b = GANShieldedOvAClassifier(**kw).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    da, db = a.shield_diagnostics(ArrayDataset(X, y), n_per_class=8), b.shield_diagnostics(X, y, n_per_class=8)
+    np.testing.assert_allclose(da.own_head_p, db.own_head_p, rtol=1e-6)
+
+
 def test_image_folder_with_transforms(tmp_path, data):
     tv = pytest.importorskip("torchvision")
     X, y = data

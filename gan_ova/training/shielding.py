@@ -252,8 +252,9 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
 
         Parameters
         ----------
-        x : ndarray of shape (n, ...)
-            Classifier inputs of real examples.
+        x : ndarray of shape (n, ...) or ImageSource
+            Classifier inputs of real examples (a streamed source is read
+            by slices and ``take``).
         z : array-like of shape (n, latent_dim)
             Their (standardized) codes, the space the GAN works in.
         y : array-like of shape (n,)
@@ -296,7 +297,7 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
                 if self.shield_residuals and dec.cae is not None:
                     # pair every shield with a real example of its class, as in training
                     pair = _paired_examples(y, ys, seed)
-                    xp = torch.as_tensor(np.asarray(x)[pair], device=dev)
+                    xp = torch.as_tensor(x[pair] if isinstance(x, np.ndarray) else x.take(pair)[:], device=dev)
                     zp = torch.as_tensor(np.asarray(z, dtype=np.float32)[pair], device=dev)
                     res = xp - batched(dec, zp, onehot_s)
                     shields = batched(self._shield_images, z_s, onehot_s, res)
