@@ -223,7 +223,7 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
 
     def _residuals(self, x, z, onehot):
         """``x - D(z, y)`` of the real batch (no gradients), or None without ``shield_residuals``."""
-        if not (self.shield_residuals and self.decoder_.cae is not None):
+        if not (getattr(self, "shield_residuals", False) and self.decoder_.cae is not None):  # pickles from before the parameter
             return None
         with torch.no_grad():
             return x - self.amp_forward(self.decoder_, z, onehot).to(x.dtype)
@@ -294,7 +294,7 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
             with torch.no_grad():
                 onehot_s = F.one_hot(torch.as_tensor(ys, device=dev), K).float()
                 z_s = batched(lambda nz, oh: G(nz.to(dev), oh), noise, onehot_s)
-                if self.shield_residuals and dec.cae is not None:
+                if getattr(self, "shield_residuals", False) and dec.cae is not None:
                     # pair every shield with a real example of its class, as in training
                     pair = _paired_examples(y, ys, seed)
                     xp = torch.as_tensor(x[pair] if isinstance(x, np.ndarray) else x.take(pair)[:], device=dev)
