@@ -22,6 +22,7 @@ SCRIPTS = {
     "far_field_map.py": ("points at radius 30", True),
     "streaming_fashion_mnist.py": (None, False),  # prints a skip message when Fashion-MNIST is missing
     "data_parallel.py": ("rank 0 of world size 1", False),  # one process here; under torchrun below
+    "shield_diagnostics.py": (None, True),  # prints a skip message when Fashion-MNIST is missing
 }
 
 
@@ -36,11 +37,14 @@ def test_example_runs(script, tmp_path):
     assert proc.returncode == 0, f"{script} failed:\n{proc.stdout}\n{proc.stderr}"
     expected, draws = SCRIPTS[script]
     pngs = sorted(tmp_path.rglob("*.png"))
-    if script in ("fashion_mnist_ood.py", "streaming_fashion_mnist.py") and "not available" in proc.stdout:
+    if script in ("fashion_mnist_ood.py", "streaming_fashion_mnist.py", "shield_diagnostics.py") \
+            and "not available" in proc.stdout:
         assert "dataset-fashion-mnist" in proc.stdout  # the skip message says how to get the data
         return
     if script == "streaming_fashion_mnist.py":
         assert "OoD AUROC" in proc.stdout and "peak RSS" in proc.stdout, proc.stdout
+    if script == "shield_diagnostics.py":
+        assert "distance ratio" in proc.stdout and len(re.findall(r"^coat\s+\d", proc.stdout, re.M)) == 1, proc.stdout
     if expected is not None:
         assert expected in proc.stdout, proc.stdout
     if draws:
