@@ -376,6 +376,10 @@ def _distance_panel(ax, spacing, dist, color, first):
         ax.hist(spacing[spacing > 0], bins=bins, color=color, alpha=0.6, label="real: nearest real")
         ax.hist(dist[dist > 0], bins=bins, color="black", alpha=0.45, label="shield: nearest real")
         ax.set_xscale("log")
+        # minor tick labels (2x10^-1, 3x10^-1, ...) collide when the range spans less than a decade
+        from matplotlib.ticker import NullFormatter
+
+        ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("distance (GAN space)")
     if first:
         ax.set_ylabel("count")
