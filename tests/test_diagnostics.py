@@ -156,6 +156,10 @@ def test_shield_residuals_make_latent_edits_of_real_images(digits200):
     assert not np.allclose(clf.predict_proba(X), off.predict_proba(X))
     d = clf.shield_diagnostics(X, y, n_per_class=32)
     assert np.all(np.isfinite(d.own_head_p))
+    # with reconstruction positives too, the reconstructions come from the residuals (x - residual = D(z))
+    torch.testing.assert_close(x - res, net.decoder_(z, onehot), atol=1e-6, rtol=0)
+    both = GANShieldedOvAClassifier(shield_residuals=True, reconstruction_positives=True, **SMALL_IMG).fit(X, y)
+    assert np.all(np.isfinite(both.predict_proba(X)))
     with pytest.raises(ValueError, match="shield_residuals: expected True or False, got 1.5"):
         GANShieldedOvAClassifier(shield_residuals=1.5).fit(X, y)
 

@@ -223,7 +223,8 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
 
     def _residuals(self, x, z, onehot):
         """``x - D(z, y)`` of the real batch (no gradients), or None without ``shield_residuals``."""
-        if not (getattr(self, "shield_residuals", False) and self.decoder_.cae is not None):  # pickles from before the parameter
+        # getattr: nets pickled before the parameter existed
+        if not (getattr(self, "shield_residuals", False) and self.decoder_.cae is not None):
             return None
         with torch.no_grad():
             return x - self.amp_forward(self.decoder_, z, onehot).to(x.dtype)
@@ -242,7 +243,8 @@ class ShieldingNet(InterruptibleMixin, GANNetMixin, NeuralNet):
             parts = [x, fwd(self._shield_images, self._fake_batch(onehot), onehot, residual).to(x.dtype)]
             with_rec = bool(self.reconstruction_positives) and dec.cae is not None
             if with_rec:
-                parts.append(fwd(dec, z, onehot).to(x.dtype))
+                # the reconstructions; x - residual when shield_residuals computed them already
+                parts.append(fwd(dec, z, onehot).to(x.dtype) if residual is None else x - residual)
             if self.far_sampler is not None:
                 parts.append(self.far_sampler.sample(n * self.far_sampler.per_real, device=self.device).to(x.dtype))
             return torch.cat(parts), with_rec
