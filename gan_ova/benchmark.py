@@ -224,7 +224,12 @@ def _summarize(per_seed):
     def walk(items):
         first = items[0]
         if isinstance(first, dict):
-            return {k: walk([it[k] for it in items]) for k, v in first.items() if not isinstance(v, str)}
+            keys = list(dict.fromkeys(k for it in items for k in it))  # a key some seeds lack (older parts)
+            return {
+                k: walk([it[k] for it in items if k in it])
+                for k in keys
+                if not isinstance(next(it[k] for it in items if k in it), str)
+            }
         arr = np.asarray(items, dtype=float)
         return {"mean": float(np.nanmean(arr)) if np.isfinite(arr).any() else float("nan"),
                 "std": float(np.nanstd(arr)) if np.isfinite(arr).any() else float("nan")}
@@ -281,6 +286,7 @@ def run_benchmark(
     ['accuracy', 'ece', 'fit_seconds', 'fp_auroc', 'ood']
     """
     methods = _check_methods(methods)
+    _check_overrides(overrides or {}, methods)
     seeds = [int(s) for s in seeds]
     if not seeds:
         raise ValueError("seeds: expected at least one seed, got none.")
@@ -318,6 +324,26 @@ def _check_methods(methods):
     if unknown:
         raise ValueError(f"methods: unknown method(s) {unknown}; expected some of {list(METHODS)}.")
     return methods
+
+
+def _check_overrides(overrides, methods):
+    """Reject overrides for methods not run, or naming no constructor parameter of the method."""
+    import inspect
+
+    if not isinstance(overrides, dict):
+        raise ValueError(f"overrides: expected a dict method -> {{parameter: value}}, got {type(overrides).__name__}.")
+    for m, kw in overrides.items():
+        if m not in methods:
+            raise ValueError(f"overrides: method {m!r} is not among the methods run ({methods}).")
+        if not isinstance(kw, dict):
+            raise ValueError(f"overrides[{m!r}]: expected a dict parameter -> value, got {type(kw).__name__}.")
+        known = set(inspect.signature(METHODS[m][0].__init__).parameters) - {"self", "random_state", "device"}
+        unknown = sorted(set(kw) - known)
+        if unknown:
+            raise ValueError(
+                f"overrides[{m!r}]: unknown parameter(s) {unknown} of {METHODS[m][0].__name__}; expected some of "
+                f"{sorted(known)} (random_state comes from the seeds, device from device=)."
+            )
 
 
 def _run_config(name, in_classes, data, methods, seeds, budget, device, overrides):
@@ -377,11 +403,30 @@ def _evaluate_fit(est, fit_s, data, shared_fit=None):
         est.calibration, est.calibration_temperature_ = None, 1.0
     res = evaluate(est, data["X_test"], data["y_test"], data["ood"])
     res["fit_seconds"] = fit_s
+    if isinstance(est, GANShieldedOvAClassifier):
+        res["shields"] = _shield_statistics(est, data)
     if shared_fit is not None:
         res["shared_fit"] = shared_fit
     if getattr(est, "calibration", None) is not None:
         res["calibration_temperature"] = float(est.calibration_temperature_)
     return res
+
+
+#: The per-class statistics of ``shield_diagnostics`` a benchmark run records.
+SHIELD_STATISTICS = ("distance_ratio", "own_head_p", "reconstruction_head_p")
+
+
+def _shield_statistics(est, data):
+    """Per class (keyed by label), the end-of-training shield statistics on the training data.
+
+    See :meth:`GANShieldedOvAClassifier.shield_diagnostics`: on the class boundary a
+    class's shields have ``distance_ratio`` about 1-3 and ``own_head_p`` between 0.05 and
+    0.5, and reconstructions of its real images keep ``reconstruction_head_p`` >= 0.5.
+    Seeded (``random_state=0``), so the same fit gives the same numbers.
+    """
+    d = est.shield_diagnostics(data["X_train"], data["y_train"], random_state=0)
+    labels = [str(c.item() if hasattr(c, "item") else c) for c in est.classes_]
+    return {name: {c: float(v) for c, v in zip(labels, d[name])} for name in SHIELD_STATISTICS}
 
 
 def _finish(config, runs, output):
@@ -650,4 +695,27 @@ def format_table(results):
         lines.append("|---" * (len(sets) + 1) + "|")
         for m, s in summary.items():
             lines.append(f"| {m} | " + " | ".join(_cell(s["ood"][k]["auroc"], counts[m]) for k in sets) + " |")
+    lines += _shield_lines(summary)
     return head + "\n".join(lines)
+
+
+def _shield_lines(summary):
+    """Markdown lines of the shield-diagnostics table (methods that recorded ``shields``), or []."""
+    with_shields = {m: s["shields"] for m, s in summary.items() if "shields" in s}
+    if not with_shields:
+        return []
+    lines = [
+        "",
+        "Shield diagnostics at the end of training, per class (mean over seeds; on the boundary: distance "
+        "ratio 1-3, shields' own-head p 0.05-0.5, reconstructions' own-head p >= 0.5):",
+        "",
+        "| method | class | distance ratio | shields' p | reconstructions' p |",
+        "|---|---|---|---|---|",
+    ]
+    for m, sh in with_shields.items():
+        for c in sh["distance_ratio"]:
+            lines.append(
+                f"| {m} | {c} | {sh['distance_ratio'][c]['mean']:.2f} | {sh['own_head_p'][c]['mean']:.3f} | "
+                f"{sh['reconstruction_head_p'][c]['mean']:.3f} |"
+            )
+    return lines

@@ -82,6 +82,16 @@ def _add_benchmark_command(sub):
     b.add_argument(
         "--n-train", type=int, default=None, help="use a stratified subset of this many training images (default: all)"
     )
+    b.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="METHOD.PARAM=VALUE",
+        help="change one constructor argument of one method, e.g. --set uqgan.shield_residuals=true; METHOD may be "
+        "a pattern ('uqgan*'); VALUE is read as JSON when it parses (numbers, true/false, null, lists), else as "
+        "text; repeat for several; recorded in results.json (config.params)",
+    )
     b.add_argument("--output", default="results/benchmark", help="folder for results.json and results.md")
     b.add_argument("--quiet", action="store_true", help="no progress lines (default: one line per fit on stderr)")
 
@@ -101,8 +111,33 @@ def _add_merge_command(sub):
     m.add_argument("--output", default="results/merged", help="folder for the merged results.json and results.md")
 
 
+def _parse_overrides(items, methods):
+    """``--set`` items -> ``{method: {param: value}}``; ``methods`` are those run (patterns expand to them)."""
+    import fnmatch
+    import json
+
+    overrides = {}
+    for item in items:
+        target, sep, raw = item.partition("=")
+        method, dot, param = target.rpartition(".")
+        if not sep or not dot or not method or not param:
+            raise ValueError(f"--set: expected METHOD.PARAM=VALUE (e.g. uqgan.lambda_reg=8), got {item!r}.")
+        matched = fnmatch.filter(methods, method)
+        if not matched:
+            raise ValueError(f"--set: {method!r} matches none of the methods run ({methods}) in {item!r}.")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        for m in matched:
+            overrides.setdefault(m, {})[param] = value
+    return overrides
+
+
 def _benchmark(args):
-    from .benchmark import run_benchmark
+    from .benchmark import METHODS, run_benchmark
+
+    methods = list(METHODS) if args.methods is None else args.methods
 
     return run_benchmark(
         dataset=args.dataset,
@@ -116,6 +151,7 @@ def _benchmark(args):
         n_train=args.n_train,
         output=args.output,
         verbose=0 if args.quiet else 1,
+        overrides=_parse_overrides(args.overrides, methods),
     )
 
 

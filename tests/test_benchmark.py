@@ -372,3 +372,85 @@ def test_uqgan_and_uqgan_ts_share_one_fit_per_seed(monkeypatch, tmp_path):
     run_benchmark("digits", methods=["uqgan", "uqgan_ts"], seeds=[0], verbose=0,
                   overrides={"uqgan": {"lambda_reg": 8.0}})
     assert calls == [None, "temperature"]
+
+
+# ---- shield diagnostics in the table, --set -------------------------------------------
+
+
+def test_run_benchmark_records_shield_diagnostics(monkeypatch, tmp_path):
+    """Every UQGAN fit records the end-of-training shield statistics per class; baselines do not."""
+    monkeypatch.setitem(BUDGETS, ("digits", "quick"), TINY)
+    res = run_benchmark("digits", methods=["uqgan", "uqgan_ts", "ova"], seeds=[0], verbose=0, output=tmp_path)
+    sh = res["runs"]["uqgan"][0]["shields"]
+    assert set(sh) == {"distance_ratio", "own_head_p", "reconstruction_head_p"}
+    for name, per_class in sh.items():
+        assert list(per_class) == ["0", "1", "2", "3", "4"], name
+        assert all(np.isfinite(v) and v >= 0 for v in per_class.values()), name
+    assert all(0 <= v <= 1 for v in sh["own_head_p"].values())
+    assert res["runs"]["uqgan_ts"][0]["shields"] == sh  # one shared fit
+    assert "shields" not in res["runs"]["ova"][0]
+    # the same numbers as asking the fitted estimator directly (seeded shields)
+    data = load_protocol("digits", "0-4")
+    est = GANShieldedOvAClassifier(**dict(res["config"]["params"]["uqgan"], random_state=0)).fit(
+        data["X_train"], data["y_train"])
+    direct = est.shield_diagnostics(data["X_train"], data["y_train"], random_state=0)
+    assert np.allclose(list(sh["distance_ratio"].values()), direct.distance_ratio)
+    assert np.allclose(list(sh["reconstruction_head_p"].values()), direct.reconstruction_head_p)
+    # the summary and the table
+    assert res["summary"]["uqgan"]["shields"]["own_head_p"]["3"]["mean"] == sh["own_head_p"]["3"]
+    md = (tmp_path / "results.md").read_text()
+    assert "Shield diagnostics at the end of training" in md
+    assert f"| uqgan | 3 | {sh['distance_ratio']['3']:.2f} | {sh['own_head_p']['3']:.3f} |" in md
+    assert "| ova | 0 |" not in md
+
+
+def test_merge_with_parts_recorded_before_shield_diagnostics(monkeypatch, tmp_path):
+    """A part written before the shields were recorded merges; the statistics average the seeds that have them."""
+    monkeypatch.setitem(BUDGETS, ("digits", "quick"), TINY)
+    run_benchmark("digits", methods=["uqgan"], seeds=[0], verbose=0, output=tmp_path / "new")
+    run_benchmark("digits", methods=["uqgan"], seeds=[1], verbose=0, output=tmp_path / "old")
+    old = _load(tmp_path / "old")
+    del old["runs"]["uqgan"][0]["shields"]
+    (tmp_path / "old" / "results.json").write_text(json.dumps(old))
+    for order in (["new", "old"], ["old", "new"]):
+        merged = merge_results([tmp_path / p for p in order])
+        new_run = merged["runs"]["uqgan"][merged["config"]["method_seeds"]["uqgan"].index(0)]
+        s = merged["summary"]["uqgan"]
+        assert s["shields"]["distance_ratio"]["2"] == {"mean": new_run["shields"]["distance_ratio"]["2"], "std": 0.0}
+        assert s["accuracy"]["mean"] == pytest.approx(np.mean([r["accuracy"] for r in merged["runs"]["uqgan"]]))
+        assert "Shield diagnostics" in format_table(merged)
+
+
+def test_cli_set_overrides(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(BUDGETS, ("digits", "quick"), TINY)
+    rc = main(["benchmark", "--methods", "uqgan,uqgan_ts,ova", "--seeds", "0", "--quiet", "--output", str(tmp_path),
+               "--set", "uqgan*.lambda_reg=8", "--set", "uqgan*.shield_residuals=true", "--set", "ova.max_epochs=1",
+               "--set", "uqgan.generator_hidden=[32, 32]"])
+    assert rc == 0, capsys.readouterr().err
+    params = _load(tmp_path)["config"]["params"]
+    assert params["uqgan"]["lambda_reg"] == 8 and params["uqgan_ts"]["lambda_reg"] == 8
+    assert params["uqgan"]["shield_residuals"] is True and params["uqgan_ts"]["shield_residuals"] is True
+    assert params["ova"]["max_epochs"] == 1 and "lambda_reg" not in params["ova"]
+    assert params["uqgan"]["generator_hidden"] == [32, 32] and "generator_hidden" not in params["uqgan_ts"]
+
+
+@pytest.mark.parametrize(
+    "item, message",
+    [
+        ("uqgan.lambda_reg", r"--set: expected METHOD.PARAM=VALUE .* got 'uqgan.lambda_reg'"),
+        ("lambda_reg=8", r"--set: expected METHOD.PARAM=VALUE .* got 'lambda_reg=8'"),
+        ("ensemble.max_epochs=2", r"--set: 'ensemble' matches none of the methods run \(\['ova'\]\)"),
+        ("ova.lambda_reg=8", r"overrides\['ova'\]: unknown parameter\(s\) \['lambda_reg'\] of OvAClassifier"),
+        ("ova.random_state=3", r"overrides\['ova'\]: unknown parameter\(s\) \['random_state'\].*comes from the seeds"),
+    ],
+)
+def test_cli_set_errors(item, message, capsys):
+    assert main(["benchmark", "--methods", "ova", "--seeds", "0", "--output", "", "--set", item]) == 2
+    assert re.search(message, capsys.readouterr().err)
+
+
+def test_run_benchmark_overrides_errors():
+    with pytest.raises(ValueError, match=r"overrides: method 'uqgan' is not among the methods run \(\['ova'\]\)"):
+        run_benchmark(methods=["ova"], seeds=[0], verbose=0, overrides={"uqgan": {"lambda_reg": 1}})
+    with pytest.raises(ValueError, match=r"overrides\['ova'\]: expected a dict parameter -> value, got int"):
+        run_benchmark(methods=["ova"], seeds=[0], verbose=0, overrides={"ova": 3})
