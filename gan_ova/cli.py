@@ -90,7 +90,8 @@ def _add_benchmark_command(sub):
         metavar="METHOD.PARAM=VALUE",
         help="change one constructor argument of one method, e.g. --set uqgan.shield_residuals=true; METHOD may be "
         "a pattern ('uqgan*'); VALUE is read as JSON when it parses (numbers, true/false, null, lists), else as "
-        "text; repeat for several; recorded in results.json (config.params)",
+        "text; repeat for several; recorded in results.json (config.params) (default: none, the methods' "
+        "benchmark settings)",
     )
     b.add_argument("--output", default="results/benchmark", help="folder for results.json and results.md")
     b.add_argument("--quiet", action="store_true", help="no progress lines (default: one line per fit on stderr)")

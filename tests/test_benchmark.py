@@ -161,7 +161,7 @@ def test_help_states_every_default(capsys, monkeypatch, command):
     monkeypatch.setenv("COLUMNS", "100")
     text = _help(capsys, command)
     options = [b for b in re.split(r"\n  (?=--)", text.split("options:")[1]) if b.startswith("--")]
-    assert len(options) == {"benchmark": 11, "merge": 1}[command]
+    assert len(options) == {"benchmark": 12, "merge": 1}[command]
     for block in options:
         assert "default" in block, block  # every option states its default (or what no value means)
     flat = " ".join(text.split())  # undo line wrapping
@@ -169,6 +169,7 @@ def test_help_states_every_default(capsys, monkeypatch, command):
         for default in ("digits", "0-4", "0,1,2", "quick", "cpu", "results/benchmark", "all"):
             assert f"(default: {default}" in flat, default
         assert "uqgan_mc" in flat and "{quick,standard,paper}" in flat
+        assert "--set METHOD.PARAM=VALUE" in flat and "(default: none" in flat
     else:
         assert "(default: results/merged)" in flat and "PART [PART ...]" in flat
 
