@@ -300,10 +300,10 @@ def run_benchmark(
         fits = {}  # this seed's fits that another method reuses
         for m in methods:
             src = shared.get(m, m)
-            est, fit_s = fits[src] if src in fits else _fit(src, config["params"][src], seed, device, data)
+            est, fit_s, shields = fits[src] if src in fits else _fit(src, config["params"][src], seed, device, data)
             if src in shared.values():
-                fits[src] = (est, fit_s)
-            res = _evaluate_fit(est, fit_s, data, shared_fit=src if src != m else None)
+                fits[src] = (est, fit_s, shields)
+            res = _evaluate_fit(est, fit_s, data, shared_fit=src if src != m else None, shields=shields)
             del est
             runs[m].append(res)
             if verbose:
@@ -385,15 +385,20 @@ def _shared_fits(methods, params):
 
 
 def _fit(method, params, seed, device, data):
-    """``(estimator of method fitted with random_state=seed, fit seconds)``."""
+    """``(estimator of method fitted with random_state=seed, fit seconds, shield statistics or None)``.
+
+    The shield statistics (UQGAN methods only, see :func:`_shield_statistics`) are
+    measured once per fit, so methods sharing a fit share them.
+    """
     cls, _ = METHODS[method]
     t0 = time.perf_counter()
     est = cls(**dict(params, random_state=seed, device=device)).fit(data["X_train"], data["y_train"])
-    return est, time.perf_counter() - t0
+    fit_s = time.perf_counter() - t0
+    return est, fit_s, _shield_statistics(est, data) if isinstance(est, GANShieldedOvAClassifier) else None
 
 
-def _evaluate_fit(est, fit_s, data, shared_fit=None):
-    """The metrics of a fitted estimator plus ``fit_seconds``.
+def _evaluate_fit(est, fit_s, data, shared_fit=None, shields=None):
+    """The metrics of a fitted estimator plus ``fit_seconds`` (and ``shields`` if given).
 
     With ``shared_fit`` (the method whose calibrated fit is reused, see
     :func:`_shared_fits`), the estimator is evaluated without its temperature.
@@ -403,8 +408,8 @@ def _evaluate_fit(est, fit_s, data, shared_fit=None):
         est.calibration, est.calibration_temperature_ = None, 1.0
     res = evaluate(est, data["X_test"], data["y_test"], data["ood"])
     res["fit_seconds"] = fit_s
-    if isinstance(est, GANShieldedOvAClassifier):
-        res["shields"] = _shield_statistics(est, data)
+    if shields is not None:
+        res["shields"] = shields
     if shared_fit is not None:
         res["shared_fit"] = shared_fit
     if getattr(est, "calibration", None) is not None:

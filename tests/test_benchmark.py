@@ -381,7 +381,12 @@ def test_uqgan_and_uqgan_ts_share_one_fit_per_seed(monkeypatch, tmp_path):
 def test_run_benchmark_records_shield_diagnostics(monkeypatch, tmp_path):
     """Every UQGAN fit records the end-of-training shield statistics per class; baselines do not."""
     monkeypatch.setitem(BUDGETS, ("digits", "quick"), TINY)
+    calls = []
+    real = GANShieldedOvAClassifier.shield_diagnostics
+    monkeypatch.setattr(GANShieldedOvAClassifier, "shield_diagnostics",
+                        lambda self, *a, **k: calls.append(1) or real(self, *a, **k))
     res = run_benchmark("digits", methods=["uqgan", "uqgan_ts", "ova"], seeds=[0], verbose=0, output=tmp_path)
+    assert len(calls) == 1  # once per fit: uqgan and uqgan_ts share theirs
     sh = res["runs"]["uqgan"][0]["shields"]
     assert set(sh) == {"distance_ratio", "own_head_p", "reconstruction_head_p"}
     for name, per_class in sh.items():
