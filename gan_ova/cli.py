@@ -136,9 +136,9 @@ def _parse_overrides(items, methods):
 
 
 def _benchmark(args):
-    from .benchmark import METHODS, run_benchmark
+    from .benchmark import _check_methods, run_benchmark
 
-    methods = list(METHODS) if args.methods is None else args.methods
+    methods = _check_methods(args.methods)  # --set patterns expand to the methods run
 
     return run_benchmark(
         dataset=args.dataset,
