@@ -711,8 +711,10 @@ def _shield_lines(summary):
         return []
     lines = [
         "",
-        "Shield diagnostics at the end of training, per class (mean over seeds; on the boundary: distance "
-        "ratio 1-3, shields' own-head p 0.05-0.5, reconstructions' own-head p >= 0.5):",
+        (
+            "Shield diagnostics at the end of training, per class (mean over seeds; on the boundary: distance "
+            "ratio 1-3, shields' own-head p 0.05-0.5, reconstructions' own-head p >= 0.5):"
+        ),
         "",
         "| method | class | distance ratio | shields' p | reconstructions' p |",
         "|---|---|---|---|---|",
