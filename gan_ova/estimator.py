@@ -215,9 +215,15 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         from image data means saturated or noise-like images, which the
         shields already reject). ``"on"`` also uses far negatives for images
         (clipped to [0, 1]); ``"off"`` is the paper's behaviour.
+    dropout : float in [0, 1), default=0.0
+        Dropout rate of the classifier during training (before its last
+        layer, see the backbone). Predictions still make one deterministic
+        pass with dropout off, unless ``mc_dropout > 0``.
     mc_dropout : float in [0, 1), default=0.0
-        Dropout rate of the classifier; > 0 also keeps dropout on at test time
-        and averages ``mc_samples`` passes (the MC-dropout variant).
+        Dropout rate of the classifier for the MC-dropout variant: > 0 also
+        keeps dropout on at test time and averages ``mc_samples`` passes.
+        It sets the training dropout rate too, so ``dropout`` must then be 0
+        or equal to it.
     mc_samples : int, default=50
         Forward passes at test time when ``mc_dropout > 0``; ignored (with a
         UserWarning at fit, if changed) when ``mc_dropout=0``.
@@ -400,6 +406,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         reconstruction_positives=False,
         shield_residuals=False,
         far_field="auto",
+        dropout=0.0,
         mc_dropout=0.0,
         mc_samples=50,
         calibration=None,
@@ -442,6 +449,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         self.reconstruction_positives = reconstruction_positives
         self.shield_residuals = shield_residuals
         self.far_field = far_field
+        self.dropout = dropout
         self.mc_dropout = mc_dropout
         self.mc_samples = mc_samples
         self.calibration = calibration
@@ -468,7 +476,13 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
         for name in ("n_critic", "n_classifier_steps", "noise_dim", "mc_samples"):
             check_number(name, getattr(self, name), low=1, integer=True)
         check_number("cae_max_epochs", self.cae_max_epochs, low=0, integer=True)
+        check_number("dropout", self.dropout, low=0, high=0.99)
         check_number("mc_dropout", self.mc_dropout, low=0, high=0.99)
+        if self.dropout > 0 and self.mc_dropout > 0 and self.dropout != self.mc_dropout:
+            raise ValueError(
+                f"dropout: {self.dropout!r} conflicts with mc_dropout={self.mc_dropout!r}; mc_dropout sets the "
+                "training dropout rate too, so set dropout=0 or dropout equal to mc_dropout."
+            )
         check_number("latent_dim", self.latent_dim, low=1, integer=True, allow=("auto",))
         check_hidden("generator_hidden", self.generator_hidden)
         check_hidden("critic_hidden", self.critic_hidden)
@@ -525,6 +539,11 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
             see ``distributed``) re-raises on every rank in either stage.
         """
         return super().fit(X, y)
+
+    def _training_dropout(self):
+        """The classifier's dropout rate during training: ``mc_dropout`` if set, else ``dropout``."""
+        # getattr: estimators pickled before ``dropout`` existed
+        return float(self.mc_dropout or getattr(self, "dropout", 0.0))
 
     def _warn_ignored_params(self):
         """UserWarnings for parameters that this combination of parameters ignores."""
@@ -802,7 +821,7 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
     def _fit_shielding(self, ctx, z, decoder, ckpt=None, far_sampler=None, lambda_divisor=1.0, dp=None):
         Xc, y_idx, tr, va, K = ctx.Xc, ctx.y_idx, ctx.tr, ctx.va, ctx.K
         module_cls = ctx.module_cls
-        module_kwargs = {"input_shape": ctx.input_shape, "n_classes": K, "dropout": float(self.mc_dropout)}
+        module_kwargs = {"input_shape": ctx.input_shape, "n_classes": K, "dropout": self._training_dropout()}
         if module_cls is MLP and self.input_squash_ is not None:
             module_kwargs["radial"] = True  # the distance feature of the far field (see _farfield)
         module_kwargs.update(self.backbone_kwargs or {})
