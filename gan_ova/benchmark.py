@@ -408,6 +408,9 @@ def _evaluate_fit(est, fit_s, data, shared_fit=None, shields=None):
         est.calibration, est.calibration_temperature_ = None, 1.0
     res = evaluate(est, data["X_test"], data["y_test"], data["ood"])
     res["fit_seconds"] = fit_s
+    valid = _valid_accuracy(est)
+    if valid is not None:
+        res["valid_accuracy"] = valid
     if shields is not None:
         res["shields"] = shields
     if shared_fit is not None:
@@ -415,6 +418,27 @@ def _evaluate_fit(est, fit_s, data, shared_fit=None, shields=None):
     if getattr(est, "calibration", None) is not None:
         res["calibration_temperature"] = float(est.calibration_temperature_)
     return res
+
+
+def _valid_accuracy(est):
+    """Best validation accuracy of the estimator's checkpointed classifier(s), or None without one.
+
+    The validation split is the one ``fit`` holds out (``validation_fraction``): the
+    number settings may be chosen on, unlike the test OoD sets. A deep ensemble reports
+    the mean over its members.
+    """
+    nets = [getattr(est, "shielding_net_", None) or getattr(est, "net_", None)]
+    nets = getattr(est, "nets_", None) or nets
+    scores = []
+    for net in nets:
+        history = getattr(net, "history", None)
+        if not history:
+            return None
+        acc = [row["valid_acc"] for row in history if "valid_acc" in row]
+        if not acc:
+            return None
+        scores.append(max(acc))
+    return float(np.mean(scores))
 
 
 #: The per-class statistics of ``shield_diagnostics`` a benchmark run records.

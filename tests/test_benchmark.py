@@ -408,6 +408,23 @@ def test_run_benchmark_records_shield_diagnostics(monkeypatch, tmp_path):
     assert "Shield diagnostics at the end of training" in md
     assert f"| uqgan | 3 | {sh['distance_ratio']['3']:.2f} | {sh['own_head_p']['3']:.3f} |" in md
     assert "| ova | 0 |" not in md
+    # the best validation accuracy of the checkpointed classifier, recorded per fit
+    assert res["runs"]["uqgan"][0]["valid_accuracy"] == max(est.shielding_net_.history[:, "valid_acc"])
+    assert res["runs"]["uqgan_ts"][0]["valid_accuracy"] == res["runs"]["uqgan"][0]["valid_accuracy"]
+
+
+def test_run_benchmark_records_validation_accuracy_of_every_method(monkeypatch, tmp_path):
+    """Settings are chosen on the validation split fit holds out: every method records its accuracy there."""
+    monkeypatch.setitem(BUDGETS, ("digits", "quick"), TINY)
+    res = run_benchmark("digits", methods=["max_softmax", "ensemble"], seeds=[0], verbose=0, output=tmp_path)
+    data = load_protocol("digits", "0-4")
+    ens = METHODS["ensemble"][0](**dict(res["config"]["params"]["ensemble"], random_state=0)).fit(
+        data["X_train"], data["y_train"])
+    members = [max(net.history[:, "valid_acc"]) for net in ens.nets_]
+    assert len(members) == 5
+    assert res["runs"]["ensemble"][0]["valid_accuracy"] == pytest.approx(np.mean(members))
+    assert 0.5 < res["runs"]["max_softmax"][0]["valid_accuracy"] <= 1
+    assert res["summary"]["max_softmax"]["valid_accuracy"]["mean"] == res["runs"]["max_softmax"][0]["valid_accuracy"]
 
 
 def test_merge_with_parts_recorded_before_shield_diagnostics(monkeypatch, tmp_path):

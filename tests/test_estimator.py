@@ -171,6 +171,27 @@ def test_mc_dropout_variant(small_digits):
     assert np.all((u.epistemic >= 0) & (u.epistemic <= 1))
 
 
+def test_training_dropout_predicts_in_one_deterministic_pass(small_digits):
+    """dropout= trains with dropout and predicts with it off; with mc_dropout it must agree."""
+    X, y = small_digits
+    clf = GANShieldedOvAClassifier(dropout=0.5, **IMG_SMALL).fit(X, y)
+    rates = [m.p for m in clf.shielding_net_.module_.modules() if isinstance(m, torch.nn.Dropout)]
+    assert rates and all(r == 0.5 for r in rates)
+    # one pass in eval mode: the OvA sigmoids are those of the deterministic forward pass
+    logits = clf.shielding_net_.ova_logits(X[:20].astype(np.float32))
+    np.testing.assert_allclose(clf.predict_uncertainty(X[:20]).ova_proba, 1 / (1 + np.exp(-logits)), rtol=1e-6)
+    assert not clf.shielding_net_.module_.training
+    plain = GANShieldedOvAClassifier(**IMG_SMALL).fit(X, y)
+    assert not any(isinstance(m, torch.nn.Dropout) and m.p > 0 for m in plain.shielding_net_.module_.modules())
+    assert not np.allclose(plain.predict_proba(X[:20]), clf.predict_proba(X[:20]))
+    # the same rate for both is allowed; different rates are refused before any training
+    GANShieldedOvAClassifier(dropout=0.5, mc_dropout=0.5, mc_samples=2, **IMG_SMALL).fit(X, y)
+    with pytest.raises(ValueError, match=r"dropout: 0.3 conflicts with mc_dropout=0.5"):
+        GANShieldedOvAClassifier(dropout=0.3, mc_dropout=0.5, **IMG_SMALL).fit(X, y)
+    with pytest.raises(ValueError, match=r"dropout"):
+        GANShieldedOvAClassifier(dropout=1.5, **IMG_SMALL).fit(X, y)
+
+
 def test_user_backbone_class(small_digits):
     X, y = small_digits
 
