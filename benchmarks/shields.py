@@ -41,6 +41,7 @@ NAMED = {
     "recon": {"reconstruction_positives": True},
     "recon_unscaled": {"reconstruction_positives": True, "scale_lambdas": False},
     "residuals": {"shield_residuals": True},
+    "dropout": {"dropout": 0.5},
 }
 BUDGET = dict(cae_max_epochs=10, max_epochs=8, batch_size=128)
 
