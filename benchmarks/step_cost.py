@@ -29,11 +29,15 @@ from gan_ova.datasets import load_digits_images, load_fashion_mnist
 from gan_ova.losses import ova_classifier_loss
 
 
-def _time(fn, repeats):
+def _time(fn, repeats, device="cpu"):
+    sync = torch.cuda.synchronize if str(device).startswith("cuda") else (lambda: None)
     fn()  # warm-up
+    fn()
+    sync()
     t0 = time.perf_counter()
     for _ in range(repeats):
         fn()
+    sync()
     return (time.perf_counter() - t0) / repeats
 
 
@@ -47,6 +51,7 @@ def main(argv=None):
         help="replace the three Adam optimizers by torch's fused Adam (same update rule, one kernel)",
     )
     p.add_argument("--backbone", default="auto", help="classifier backbone ('auto', 'lenet', 'lenet5', ...)")
+    p.add_argument("--device", default="cpu", help="'cpu' or 'cuda' (both updates run there; timings synchronize)")
     args = p.parse_args(argv)
     if args.dataset == "digits":
         X, y = load_digits_images()
@@ -57,13 +62,14 @@ def main(argv=None):
     keep = y < 5
     X, y = X[keep][:2000], y[keep][:2000]
     clf = GANShieldedOvAClassifier(
-        cae_max_epochs=1, max_epochs=1, batch_size=bs, backbone=args.backbone, random_state=0
+        cae_max_epochs=1, max_epochs=1, batch_size=bs, backbone=args.backbone, random_state=0, device=args.device
     ).fit(X, y)
     net = clf.shielding_net_
     onehot = np.eye(5, dtype=np.float32)[y]
     codes = clf.autoencoder_.encode(X, onehot)
     z = (codes - clf.latent_mean_) / clf.latent_scale_
-    xb, zb, yb = torch.as_tensor(X[:bs]), torch.as_tensor(z[:bs]), torch.as_tensor(y[:bs])
+    dev = net.device
+    xb, zb, yb = (torch.as_tensor(a[:bs]).to(dev) for a in (X, z, y))
     batch = ({"x": xb, "z": zb}, yb)
 
     if args.fused_adam:
@@ -85,11 +91,12 @@ def main(argv=None):
     def uqgan_step():
         net.train_step(batch)
 
-    t_ova = _time(ova_update, args.repeats)
-    t_step = _time(uqgan_step, max(args.repeats // 4, 3))
+    t_ova = _time(ova_update, args.repeats, dev)
+    t_step = _time(uqgan_step, max(args.repeats // 4, 3), dev)
     per_update = t_step / net.n_classifier_steps
     print(
-        f"dataset {args.dataset}, batch {bs}, torch threads {torch.get_num_threads()}, backbone {type(f).__name__}, "
+        f"dataset {args.dataset}, batch {bs}, device {dev}, torch threads {torch.get_num_threads()}, "
+        f"backbone {type(f).__name__}, "
         f"{'fused' if args.fused_adam else 'default'} Adam"
     )
     print(f"plain OvA classifier update          : {1e3 * t_ova:8.2f} ms")
