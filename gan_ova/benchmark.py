@@ -498,7 +498,7 @@ def _same_folder(a, b):
     return os.path.realpath(a) == os.path.realpath(b)
 
 
-def merge_results(paths, output=None):
+def merge_results(paths, output=None, methods=None):
     """Combine benchmark runs made in parts (per method, per seed) into one result.
 
     Every part is a folder written by :func:`run_benchmark` (``output=``) or
@@ -521,6 +521,10 @@ def merge_results(paths, output=None):
     output : str or None, default=None
         Folder for the merged ``results.json`` and ``results.md``; created
         if needed. None writes nothing.
+    methods : sequence of str or None, default=None
+        Keep only these methods of every part (the others are left out
+        before any check, so a part may also hold an older run of a method
+        that another part reruns with new parameters). None keeps all.
 
     Returns
     -------
@@ -537,7 +541,8 @@ def merge_results(paths, output=None):
         If a path holds no ``results.json``.
     ValueError
         If no part is given, the parts' protocols or a method's parameters
-        differ, or a (method, seed) pair is in two parts.
+        differ, a (method, seed) pair is in two parts, or ``methods`` names
+        a method that no part holds.
 
     Examples
     --------
@@ -556,6 +561,8 @@ def merge_results(paths, output=None):
     >>> tmp.cleanup()
     """
     parts = [_read_part(p) for p in _part_paths(paths, output)]
+    if methods is not None:
+        parts = _keep_methods(parts, methods)
     _check_same_protocol(parts)
     records, params, merged_from = _collect_records(parts)
     first = parts[0][1]
@@ -580,6 +587,31 @@ def merge_results(paths, output=None):
     config["merged_from"] = merged_from
     runs = {m: [records[m][s][0] for s in method_seeds[m]] for m in methods}
     return _finish(config, runs, output)
+
+
+def _keep_methods(parts, methods):
+    """The parts restricted to ``methods`` (parts left without any are dropped); unknown names are an error."""
+    if isinstance(methods, str):
+        methods = [m.strip() for m in methods.split(",") if m.strip()]
+    methods = list(methods)
+    held = {m for _, res in parts for m in res["runs"]}
+    missing = [m for m in methods if m not in held]
+    if not methods or missing:
+        raise ValueError(
+            f"methods: {missing or methods!r} not in any part; the parts hold {sorted(held)}."
+        )
+    kept = []
+    for file, res in parts:
+        runs = {m: r for m, r in res["runs"].items() if m in methods}
+        if not runs:
+            continue
+        cfg = dict(res["config"])
+        cfg["methods"] = [m for m in cfg.get("methods", list(res["runs"])) if m in runs]
+        if "method_seeds" in cfg:
+            cfg["method_seeds"] = {m: v for m, v in cfg["method_seeds"].items() if m in runs}
+        cfg["params"] = {m: v for m, v in cfg["params"].items() if m in runs}
+        kept.append((file, dict(res, config=cfg, runs=runs)))
+    return kept
 
 
 def _part_paths(paths, output):

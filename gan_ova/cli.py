@@ -110,6 +110,8 @@ def _add_merge_command(sub):
     )
     m.add_argument("parts", nargs="+", metavar="PART", help="result folders (or their results.json) of gan-ova benchmark")
     m.add_argument("--output", default="results/merged", help="folder for the merged results.json and results.md")
+    m.add_argument("--methods", default=None, help="comma-separated methods to keep from the parts (default: all); "
+                   "lets a part hold an older run of a method that another part reruns with new parameters")
 
 
 def _parse_overrides(items, methods):
@@ -163,7 +165,7 @@ def _merge(args):
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
-        results = merge_results(args.parts, output=args.output)
+        results = merge_results(args.parts, output=args.output, methods=args.methods)
     for w in caught:
         print(f"gan-ova merge: {w.message}", file=sys.stderr)
     return results

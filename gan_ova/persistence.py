@@ -655,6 +655,11 @@ def _read_fitted(cfg, estimator_cls):
     return fitted
 
 
+#: Parameters added after models were first saved, with the value such a model was trained with
+#: (a saved config without the key gets it, not today's default).
+_ADDED_PARAMS = {"GANShieldedOvAClassifier": {"dropout": 0.0}}
+
+
 def load_model(path, device=None):
     """Load a model written by :func:`save_model`, without unpickling anything.
 
@@ -712,6 +717,8 @@ def load_model(path, device=None):
         raise cfg.error(f"unknown estimator class {name!r}; load_model can create {sorted(_ESTIMATORS)}.")
     est = _ESTIMATORS[name]()
     params = _decode(cfg.get("params", types=dict))
+    for key, value in _ADDED_PARAMS.get(name, {}).items():
+        params.setdefault(key, value)  # saved before the parameter existed: the value it was trained with
     unknown = sorted(set(params) - set(est.get_params(deep=False)))
     if unknown:
         raise cfg.error(f"unknown parameters {unknown} for {name}.")

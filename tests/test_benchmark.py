@@ -161,7 +161,7 @@ def test_help_states_every_default(capsys, monkeypatch, command):
     monkeypatch.setenv("COLUMNS", "100")
     text = _help(capsys, command)
     options = [b for b in re.split(r"\n  (?=--)", text.split("options:")[1]) if b.startswith("--")]
-    assert len(options) == {"benchmark": 12, "merge": 1}[command]
+    assert len(options) == {"benchmark": 12, "merge": 2}[command]
     for block in options:
         assert "default" in block, block  # every option states its default (or what no value means)
     flat = " ".join(text.split())  # undo line wrapping
@@ -280,6 +280,35 @@ def test_merge_refuses_different_method_parameters(parts, tmp_path):
     other = _edited_copy(parts / "s1", tmp_path / "other", edit)
     with pytest.raises(ValueError, match="method 'max_softmax' was run with different parameters"):
         merge_results([parts / "s0", other])
+
+
+def test_merge_keeps_only_the_chosen_methods(parts, tmp_path, capsys):
+    """A part with an older run of a method that another part reruns: keep its other methods only."""
+    def edit(res):
+        res["runs"]["ova"] = res["runs"]["max_softmax"]
+        res["config"]["methods"] = ["max_softmax", "ova"]
+        res["config"]["method_seeds"] = {"max_softmax": [0, 1], "ova": [0, 1]}
+        res["config"]["params"]["ova"] = {"max_epochs": 7}
+        res["config"]["params"]["max_softmax"]["max_epochs"] = 99  # the older run
+
+    old = _edited_copy(parts / "single", tmp_path / "old", edit)
+    with pytest.raises(ValueError, match="different parameters"):
+        merge_results([old, parts / "s0", parts / "s1"])
+    base = merge_results([old], methods=["ova"], output=str(tmp_path / "base"))
+    assert base["config"]["methods"] == ["ova"] and set(base["runs"]) == {"ova"}
+    assert base["config"]["params"] == {"ova": {"max_epochs": 7}}
+    both = merge_results([tmp_path / "base", parts / "s0", parts / "s1"])
+    assert both["config"]["methods"] == ["max_softmax", "ova"]
+    assert both["runs"]["max_softmax"] == _load(parts / "single")["runs"]["max_softmax"]
+    assert both["config"]["params"]["max_softmax"] == _load(parts / "single")["config"]["params"]["max_softmax"]
+    # the same from the command line; parts left without a chosen method are dropped
+    rc = main(["merge", str(old), str(parts / "s0"), "--methods", "ova", "--output", str(tmp_path / "cli")])
+    assert rc == 0 and set(_load(tmp_path / "cli")["runs"]) == {"ova"}
+    with pytest.raises(ValueError, match=r"methods: \['nope'\] not in any part; the parts hold \['max_softmax'\]"):
+        merge_results([parts / "s0"], methods=["nope"])
+    capsys.readouterr()
+    assert main(["merge", str(parts / "s0"), "--methods", "nope", "--output", ""]) == 2
+    assert "methods: ['nope'] not in any part" in capsys.readouterr().err
 
 
 def test_merge_refuses_duplicate_method_seed(parts, tmp_path, capsys):

@@ -172,24 +172,54 @@ def test_mc_dropout_variant(small_digits):
 
 
 def test_training_dropout_predicts_in_one_deterministic_pass(small_digits):
-    """dropout= trains with dropout and predicts with it off; with mc_dropout it must agree."""
+    """dropout= trains with dropout and predicts with it off; mc_dropout sets the rate when given."""
     X, y = small_digits
-    clf = GANShieldedOvAClassifier(dropout=0.5, **IMG_SMALL).fit(X, y)
-    rates = [m.p for m in clf.shielding_net_.module_.modules() if isinstance(m, torch.nn.Dropout)]
-    assert rates and all(r == 0.5 for r in rates)
+
+    def rates(clf):
+        return [m.p for m in clf.shielding_net_.module_.modules() if isinstance(m, torch.nn.Dropout)]
+
+    clf = GANShieldedOvAClassifier(**IMG_SMALL).fit(X, y)  # "auto": 0.5 for images
+    assert clf.dropout == "auto" and rates(clf) and all(r == 0.5 for r in rates(clf))
     # one pass in eval mode: the OvA sigmoids are those of the deterministic forward pass
     logits = clf.shielding_net_.ova_logits(X[:20].astype(np.float32))
     np.testing.assert_allclose(clf.predict_uncertainty(X[:20]).ova_proba, 1 / (1 + np.exp(-logits)), rtol=1e-6)
+    np.testing.assert_array_equal(clf.predict_proba(X[:20]), clf.predict_proba(X[:20]))
     assert not clf.shielding_net_.module_.training
-    plain = GANShieldedOvAClassifier(**IMG_SMALL).fit(X, y)
-    assert not any(isinstance(m, torch.nn.Dropout) and m.p > 0 for m in plain.shielding_net_.module_.modules())
+    # dropout=0.5 is what "auto" means for images: the same fit
+    same = GANShieldedOvAClassifier(dropout=0.5, **IMG_SMALL).fit(X, y)
+    np.testing.assert_array_equal(same.predict_proba(X[:20]), clf.predict_proba(X[:20]))
+    plain = GANShieldedOvAClassifier(dropout=0.0, **IMG_SMALL).fit(X, y)
+    assert all(r == 0 for r in rates(plain))
     assert not np.allclose(plain.predict_proba(X[:20]), clf.predict_proba(X[:20]))
-    # the same rate for both is allowed; different rates are refused before any training
-    GANShieldedOvAClassifier(dropout=0.5, mc_dropout=0.5, mc_samples=2, **IMG_SMALL).fit(X, y)
-    with pytest.raises(ValueError, match=r"dropout: 0.3 conflicts with mc_dropout=0.5"):
-        GANShieldedOvAClassifier(dropout=0.3, mc_dropout=0.5, **IMG_SMALL).fit(X, y)
-    with pytest.raises(ValueError, match=r"dropout"):
+    # mc_dropout sets the training rate; a different explicit dropout is ignored with a warning
+    with pytest.warns(UserWarning, match=r"dropout: 0.3 is ignored because mc_dropout=0.2"):
+        mc = GANShieldedOvAClassifier(dropout=0.3, mc_dropout=0.2, mc_samples=2, **IMG_SMALL).fit(X, y)
+    assert all(r == 0.2 for r in rates(mc))
+    with pytest.raises(ValueError, match=r"dropout: expected"):
         GANShieldedOvAClassifier(dropout=1.5, **IMG_SMALL).fit(X, y)
+    with pytest.raises(ValueError, match=r"dropout"):
+        GANShieldedOvAClassifier(dropout="high", **IMG_SMALL).fit(X, y)
+
+
+def test_auto_dropout_is_off_for_feature_vectors():
+    X, y = make_two_gaussians(n_samples=60, random_state=0)
+    clf = GANShieldedOvAClassifier(**dict(SMALL, batch_size=16)).fit(X, y)
+    assert not any(isinstance(m, torch.nn.Dropout) and m.p > 0 for m in clf.shielding_net_.module_.modules())
+
+
+def test_estimator_pickled_before_dropout_existed(small_digits):
+    """An old pickle has no ``dropout``: it was trained without, so it unpickles as dropout=0."""
+    import pickle
+
+    X, y = small_digits
+    clf = GANShieldedOvAClassifier(dropout=0.0, **IMG_SMALL).fit(X, y)
+    state = clf.__getstate__()
+    del state["dropout"]
+    old = GANShieldedOvAClassifier.__new__(GANShieldedOvAClassifier)
+    old.__setstate__(state)
+    assert old.get_params()["dropout"] == 0.0
+    again = pickle.loads(pickle.dumps(old))
+    np.testing.assert_array_equal(again.predict_proba(X[:10]), clf.predict_proba(X[:10]))
 
 
 def test_user_backbone_class(small_digits):

@@ -455,3 +455,18 @@ def test_round_trip_colour_images(tmp_path):
     assert type(loaded.autoencoder_.module_).__name__ == "ResidualCAE"
     _assert_same_outputs(clf, loaded, X)
     _assert_same_state(clf, loaded)
+
+
+def test_config_saved_before_dropout_existed_loads_as_trained(img_model, digits, tmp_path):
+    """A config without ``dropout`` (saved by an older gan_ova) loads with dropout=0, what it was trained with."""
+    X, _ = digits
+    save_model(img_model, tmp_path / "m")
+    assert load_model(tmp_path / "m").dropout == "auto"
+
+    def drop_param(cfg):
+        del cfg["params"]["dropout"]
+
+    _edit_config(tmp_path / "m", drop_param)
+    old = load_model(tmp_path / "m")
+    assert old.dropout == 0.0
+    np.testing.assert_array_equal(old.predict_proba(X), img_model.predict_proba(X))
