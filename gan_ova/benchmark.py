@@ -427,8 +427,10 @@ def _valid_accuracy(est):
     number settings may be chosen on, unlike the test OoD sets. A deep ensemble reports
     the mean over its members.
     """
-    nets = [getattr(est, "shielding_net_", None) or getattr(est, "net_", None)]
-    nets = getattr(est, "nets_", None) or nets
+    nets = getattr(est, "nets_", None)  # a deep ensemble's members
+    if nets is None:
+        net = getattr(est, "shielding_net_", None)
+        nets = [net if net is not None else getattr(est, "net_", None)]
     scores = []
     for net in nets:
         history = getattr(net, "history", None)

@@ -837,7 +837,8 @@ class GANShieldedOvAClassifier(BaseUQClassifier):
     def _fit_shielding(self, ctx, z, decoder, ckpt=None, far_sampler=None, lambda_divisor=1.0, dp=None):
         Xc, y_idx, tr, va, K = ctx.Xc, ctx.y_idx, ctx.tr, ctx.va, ctx.K
         module_cls = ctx.module_cls
-        module_kwargs = {"input_shape": ctx.input_shape, "n_classes": K, "dropout": self._training_dropout(ctx.image_shape is not None)}
+        dropout = self._training_dropout(ctx.image_shape is not None)
+        module_kwargs = {"input_shape": ctx.input_shape, "n_classes": K, "dropout": dropout}
         if module_cls is MLP and self.input_squash_ is not None:
             module_kwargs["radial"] = True  # the distance feature of the far field (see _farfield)
         module_kwargs.update(self.backbone_kwargs or {})
