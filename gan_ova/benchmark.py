@@ -275,7 +275,9 @@ def run_benchmark(
     -------
     results : dict
         ``config``, ``runs`` (method -> list of per-seed metric dicts with
-        ``fit_seconds``, in the order of ``config["method_seeds"][method]``)
+        ``fit_seconds`` and ``valid_accuracy``, the best validation accuracy
+        of the fit's checkpointed classifier(s); in the order of
+        ``config["method_seeds"][method]``)
         and ``summary`` (method -> mean/std of every metric).
 
     Examples
@@ -283,7 +285,7 @@ def run_benchmark(
     >>> res = run_benchmark("digits", methods=["ova"], seeds=[0], verbose=0,
     ...                     overrides={"ova": {"max_epochs": 2}})
     >>> sorted(res["summary"]["ova"])
-    ['accuracy', 'ece', 'fit_seconds', 'fp_auroc', 'ood']
+    ['accuracy', 'ece', 'fit_seconds', 'fp_auroc', 'ood', 'valid_accuracy']
     """
     methods = _check_methods(methods)
     _check_overrides(overrides or {}, methods)
