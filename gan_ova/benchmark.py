@@ -24,6 +24,7 @@ the same classes of the test split):
 from __future__ import annotations
 
 import copy
+import fnmatch
 import json
 import os
 import platform
@@ -54,7 +55,8 @@ from .datasets import (
 from .estimator import GANShieldedOvAClassifier
 from .metrics import evaluate
 
-__all__ = ["METHODS", "BUDGETS", "BUDGET_NAMES", "load_protocol", "run_benchmark", "merge_results", "format_table", "NEAR_OOD"]
+__all__ = ["METHODS", "BUDGETS", "BUDGET_NAMES", "load_protocol", "run_benchmark", "merge_results", "format_table",
+           "parse_overrides", "NEAR_OOD"]
 
 #: Method name -> (estimator class, fixed constructor arguments). ``uqgan_mc`` is
 #: the paper's best variant, UQGAN with MC dropout (p=0.5 in training, 50 passes at
@@ -318,6 +320,55 @@ def run_benchmark(
                     flush=True,
                 )
     return _finish(config, runs, output)
+
+
+def parse_overrides(items, methods=None):
+    """``METHOD.PARAM=VALUE`` strings (``gan-ova benchmark --set``) as ``run_benchmark``'s ``overrides``.
+
+    Parameters
+    ----------
+    items : sequence of str
+        Each ``METHOD.PARAM=VALUE``. ``METHOD`` may be a shell-style pattern
+        (``uqgan*``); it expands to the matching methods of ``methods``.
+        ``VALUE`` is read as JSON when it parses (``8``, ``true``,
+        ``{"dropout": 0.5}``), else kept as a string.
+    methods : sequence of str or None, default=None
+        The methods that will run (None: all of :data:`METHODS`).
+
+    Returns
+    -------
+    overrides : dict
+        ``{method: {param: value}}``.
+
+    Raises
+    ------
+    ValueError
+        If an item is not of the form ``METHOD.PARAM=VALUE``, its ``METHOD``
+        matches none of ``methods``, or ``methods`` names an unknown method.
+        Unknown parameters are refused by :func:`run_benchmark`.
+
+    Examples
+    --------
+    >>> parse_overrides(["uqgan*.lambda_reg=8", "ova.max_epochs=2"], ["uqgan", "uqgan_ts", "ova"])
+    {'uqgan': {'lambda_reg': 8}, 'uqgan_ts': {'lambda_reg': 8}, 'ova': {'max_epochs': 2}}
+    """
+    methods = _check_methods(methods)
+    overrides = {}
+    for item in items or ():
+        target, sep, raw = item.partition("=")
+        method, dot, param = target.rpartition(".")
+        if not sep or not dot or not method or not param:
+            raise ValueError(f"--set: expected METHOD.PARAM=VALUE (e.g. uqgan.lambda_reg=8), got {item!r}.")
+        matched = fnmatch.filter(methods, method)
+        if not matched:
+            raise ValueError(f"--set: {method!r} matches none of the methods run ({methods}) in {item!r}.")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        for m in matched:
+            overrides.setdefault(m, {})[param] = value
+    return overrides
 
 
 def _check_methods(methods):

@@ -114,33 +114,8 @@ def _add_merge_command(sub):
                    "lets a part hold an older run of a method that another part reruns with new parameters")
 
 
-def _parse_overrides(items, methods):
-    """``--set`` items -> ``{method: {param: value}}``; ``methods`` are those run (patterns expand to them)."""
-    import fnmatch
-    import json
-
-    overrides = {}
-    for item in items:
-        target, sep, raw = item.partition("=")
-        method, dot, param = target.rpartition(".")
-        if not sep or not dot or not method or not param:
-            raise ValueError(f"--set: expected METHOD.PARAM=VALUE (e.g. uqgan.lambda_reg=8), got {item!r}.")
-        matched = fnmatch.filter(methods, method)
-        if not matched:
-            raise ValueError(f"--set: {method!r} matches none of the methods run ({methods}) in {item!r}.")
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
-            value = raw
-        for m in matched:
-            overrides.setdefault(m, {})[param] = value
-    return overrides
-
-
 def _benchmark(args):
-    from .benchmark import _check_methods, run_benchmark
-
-    methods = _check_methods(args.methods)  # --set patterns expand to the methods run
+    from .benchmark import parse_overrides, run_benchmark
 
     return run_benchmark(
         dataset=args.dataset,
@@ -154,7 +129,7 @@ def _benchmark(args):
         n_train=args.n_train,
         output=args.output,
         verbose=0 if args.quiet else 1,
-        overrides=_parse_overrides(args.overrides, methods),
+        overrides=parse_overrides(args.overrides, args.methods),
     )
 
 
