@@ -231,6 +231,10 @@ DDP_CHECK = textwrap.dedent(
         plain.zero_grad()
     with open(os.path.join(sys.argv[1], f"rank{rank}.json"), "w") as f:
         json.dump({"diffs": diffs}, f)
+    # release DDP's reducer (it holds the process group) and let both ranks finish before the
+    # group goes: tearing it down under a live reducer once ended a worker with std::terminate
+    del ddp
+    dist.barrier()
     dist.destroy_process_group()
     """
 )
