@@ -47,7 +47,7 @@ NAMED = {
     "residuals": {"shield_residuals": True, "dropout": 0.0},
     "dropout": {"dropout": 0.5},
 }
-BUDGET = dict(cae_max_epochs=10, max_epochs=8, batch_size=128)
+BUDGET = {"cae_max_epochs": 10, "max_epochs": 8, "batch_size": 128}
 
 
 def load(n_train=6000, n_test=2000):
