@@ -448,7 +448,10 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
     def _unit_pixels(self, X, image_shape, is_uint8):
         """Rows of pixels as float32 images in [0, 1] of shape ``(n,) + image_shape`` (ValueError if out of range)."""
         scale = self._pixel_divisor(is_uint8)
-        Xf = (X.astype(np.float32) / np.float32(scale)).reshape((-1,) + image_shape)
+        # one new float32 array (never a view of the caller's X), divided in place
+        Xf = X.astype(np.float32).reshape((-1,) + image_shape)
+        if scale != 1.0:
+            Xf /= np.float32(scale)
         lo, hi = (float(Xf.min()), float(Xf.max())) if Xf.size else (0.0, 0.0)
         if lo < -1e-6 or hi > 1 + 1e-6:
             how = pixel_range_rule(self.pixel_scale)
@@ -456,7 +459,9 @@ class BaseUQClassifier(ClassifierMixin, BaseEstimator):
                 f"X: pixel values span [{lo * scale:g}, {hi * scale:g}]; {how}. Pass uint8 images, "
                 "rescale X, or set pixel_scale to the maximum pixel value."
             )
-        return np.clip(Xf, 0.0, 1.0)
+        if lo < 0.0 or hi > 1.0:  # round-off within the tolerance
+            np.clip(Xf, 0.0, 1.0, out=Xf)
+        return Xf
 
     def _check_not_a_single_image(self, arr):
         """At predict time: a lone image of the fitted shape, without the batch axis, is an error that says so."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ._pool import MaxPool2x2
+
 __all__ = ["LeNet", "LeNet5", "ResNetLN", "MLP", "BACKBONES", "default_backbone", "set_mc_dropout"]
 
 
@@ -19,14 +21,18 @@ def _drop(p):
 
 
 def _conv_features(c, h, w, width, width2, pad):
-    """LeNet's two conv (5x5) - ReLU - max-pool blocks, and the length of their flattened output."""
+    """LeNet's two conv (5x5) - ReLU - max-pool blocks, and the length of their flattened output.
+
+    The poolings are :class:`~gan_ova.nets.MaxPool2x2`: ``nn.MaxPool2d(2)``
+    with the same results and a faster CPU path.
+    """
     features = nn.Sequential(
         nn.Conv2d(c, width, 5, padding=pad),
         nn.ReLU(),
-        nn.MaxPool2d(2),
+        MaxPool2x2(),
         nn.Conv2d(width, width2, 5, padding=pad),
         nn.ReLU(),
-        nn.MaxPool2d(2),
+        MaxPool2x2(),
     )
     with torch.no_grad():
         n_flat = features(torch.zeros(1, c, h, w)).numel()
