@@ -115,3 +115,11 @@ def test_lenets_train_exactly_as_with_max_pool2d(net_cls, shape):
     assert torch.equal(net(x), ref(x))
     for p, q in zip(net.parameters(), ref.parameters()):
         assert torch.equal(p.grad, q.grad)
+
+
+def test_compiled_lenet_uses_max_pool2d_and_matches_eager():
+    torch.manual_seed(0)
+    net = LeNet(input_shape=(1, 28, 28), n_classes=3).eval()
+    x = torch.rand(4, 1, 28, 28)
+    compiled = torch.compile(net, backend="eager")  # dynamo tracing, no code generation: fast
+    torch.testing.assert_close(compiled(x), net(x), rtol=0, atol=0)

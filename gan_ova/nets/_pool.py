@@ -21,7 +21,8 @@ The results are those of ``torch.nn.functional.max_pool2d(x, 2)``, bit for bit:
 Rows or columns that do not fill a window (odd sizes) are dropped, as with
 ``ceil_mode=False``, and get zero gradient. The fast path is taken on CPU for
 contiguous floating-point 4-D tensors; everything else (CUDA, where cuDNN's
-pooling is fast, channels-last or other strided layouts) goes to ``max_pool2d``.
+pooling is fast, channels-last or other strided layouts, and code being
+compiled by ``torch.compile``) goes to ``max_pool2d``.
 """
 
 from __future__ import annotations
@@ -73,7 +74,9 @@ class _MaxPool2x2(torch.autograd.Function):
 
 def _fast_path_ok(x):
     return (
-        x.device.type == "cpu"
+        # under torch.compile the compiler generates its own pooling code from max_pool2d
+        not torch.compiler.is_compiling()
+        and x.device.type == "cpu"
         and x.dim() == 4
         and x.dtype in (torch.float32, torch.float64)
         and x.is_contiguous()
