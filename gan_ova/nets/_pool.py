@@ -13,10 +13,14 @@ with ``max_pool2d``).
 The results are those of ``torch.nn.functional.max_pool2d(x, 2)``, bit for bit:
 
 * forward: the maximum of four numbers does not depend on the order of
-  comparisons (NaN propagates, as in ``max_pool2d``);
+  comparisons (NaN propagates, as in ``max_pool2d``), except for the sign of
+  a zero maximum of a window holding both -0.0 and 0.0, which no later
+  operation of the network can tell apart;
 * backward: each output's gradient goes to exactly one input of its window, the
   first maximum in row-major order, which is the element ``max_pool2d`` records
-  (it replaces its running maximum only on a strictly larger value).
+  (it replaces its running maximum only on a strictly larger value). The one
+  exception is a window holding a NaN: its output is NaN in both, but the
+  gradient goes to another corner (the estimators reject NaN inputs).
 
 Rows or columns that do not fill a window (odd sizes) are dropped, as with
 ``ceil_mode=False``, and get zero gradient. The fast path is taken on CPU for
