@@ -14,6 +14,8 @@ Usage::
     python benchmarks/shields.py --variants '{"name": "lreg8", "kw": {"lambda_reg": 8}}' --seeds 0
     python benchmarks/shields.py --variants old,scaled,recon,defaults --seeds 0,1,2 --softmax
     python benchmarks/shields.py --variants defaults,residuals --seeds 0,1 --proxy
+    python benchmarks/shields.py --proxy --shield-target 0.1 \
+        --variants '{"name": "rd_soft01", "kw": {"reconstruction_positives": true, "dropout": 0.5}}'
 
 ``--proxy`` is the protocol for choosing settings: it reads the training split only
 (classes 0-3 in, class 4 as near OoD; see ``load_proxy``).
@@ -87,6 +89,24 @@ def evaluate(clf, X_te, y_te, ood):
     return out
 
 
+def _soft_shield_targets(t):
+    """Patch the classifier loss of stage 2: the shields get target ``t`` on their own head instead of 0."""
+    import torch
+    import torch.nn.functional as F
+
+    import gan_ova.training.shielding as shielding
+    from gan_ova.losses import ova_classifier_loss
+
+    def loss(logits_real, y, logits_fake=None, weights=None, lambda_real=0.6):
+        out = ova_classifier_loss(logits_real, y, None, weights, lambda_real)
+        if logits_fake is not None:
+            own = logits_fake[torch.arange(len(y), device=logits_fake.device), y]
+            out = out + (1.0 - lambda_real) * ((1 - t) * F.softplus(own) + t * F.softplus(-own)).mean()
+        return out
+
+    shielding.ova_classifier_loss = loss
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--variants", default="old,defaults", help=f"comma-separated from {list(NAMED)}, or a JSON object "
@@ -98,7 +118,12 @@ def main(argv=None):
                    help="validation protocol: train on classes 0-3, class 4 training images as near OoD, "
                         "no test images (for choosing settings)")
     p.add_argument("--budget", default=json.dumps(BUDGET), help="JSON of budget keyword arguments")
+    p.add_argument("--shield-target", type=float, default=0.0,
+                   help="experiment, not a package parameter: soft target t of head y on the shields in the "
+                        "classifier loss, -(1 - t) log(1 - p_y(x~)) - t log p_y(x~) (0: the method's loss)")
     args = p.parse_args(argv)
+    if args.shield_target:
+        _soft_shield_targets(args.shield_target)
     budget = json.loads(args.budget)
     if args.variants.strip().startswith("{"):
         v = json.loads(args.variants)
