@@ -97,8 +97,9 @@ def main(argv=None):
     if args.mc:
         mc = GANShieldedOvAClassifier(**kw, mc_dropout=0.5, mc_samples=args.mc_samples).fit(Xtr, ytr)
         x_mc = Xte[: max(args.n // args.mc_samples, 50)]
-        rows["predict_uncertainty (MC) / n_mc"] = lambda: mc.predict_uncertainty(x_mc)
-        rows["predict_uncertainty single pass / n_mc"] = lambda: clf.predict_uncertainty(x_mc)
+        mc_row, one_row = f"MC dropout, {len(x_mc)} images", f"single pass, {len(x_mc)} images"
+        rows[mc_row] = lambda: mc.predict_uncertainty(x_mc)
+        rows[one_row] = lambda: clf.predict_uncertainty(x_mc)
 
     times = {k: [] for k in rows}
     for fn in rows.values():  # warm-up
@@ -122,7 +123,7 @@ def main(argv=None):
         print(f"training update, torch MaxPool2d / package pooling: {med[up[1]] / med[up[0]]:.2f}x")
     if args.mc:
         print(f"MC dropout ({args.mc_samples} passes) / (mc_samples x single pass): "
-              f"{med['predict_uncertainty (MC) / n_mc'] / (args.mc_samples * med['predict_uncertainty single pass / n_mc']):.2f}")
+              f"{med[mc_row] / (args.mc_samples * med[one_row]):.2f}")
 
 
 if __name__ == "__main__":
