@@ -136,3 +136,8 @@ class MaxPool2x2(nn.MaxPool2d):
 
     def forward(self, x):
         return max_pool2x2(x)
+
+
+# pickles (joblib, torch.save of whole modules) refer to the public path, so that a fitted model
+# does not depend on the private module the class is implemented in
+MaxPool2x2.__module__ = "gan_ova.nets"
